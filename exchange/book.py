@@ -1,0 +1,326 @@
+"""A limit order book with price-time priority and a uniform-price call auction.
+
+Pure: no clock, no randomness, no I/O, no registry. The book only knows lots and ticks; who
+may trade and at what price band is the business of :mod:`exchange.market`.
+
+Layout, chosen for speed: per side a dict ``price -> deque`` of resting entries plus a heap of
+prices. Cancels are lazy (the entry's remainder is zeroed and skipped when reached), and a
+price stays in the heap until it reaches the top with no live level behind it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass
+
+from exchange.orders import Fill, Order, OrderRejected, Side, TimeInForce, UnknownOrder
+
+# Market orders waiting for a call auction rest at these sentinel prices, so they sort ahead
+# of every limit and are executable at any clearing price.
+_MARKET_BID = 1 << 62
+_MARKET_ASK = -1
+
+
+class _Resting:
+    """A resting order's mutable remainder. ``remaining == 0`` marks it dead."""
+
+    __slots__ = ("order_id", "owner", "remaining", "price", "side", "tif")
+
+    def __init__(self, order: Order, price: int) -> None:
+        self.order_id = order.order_id
+        self.owner = order.owner
+        self.remaining = order.lots
+        self.price = price
+        self.side = order.side
+        self.tif = order.tif
+
+
+@dataclass(frozen=True, slots=True)
+class AuctionResult:
+    """Outcome of :meth:`OrderBook.uncross`.
+
+    ``price_ticks`` is None when nothing could execute. ``cancelled`` lists market orders left
+    unfilled, which cannot rest in continuous trading.
+    """
+
+    price_ticks: int | None
+    lots: int
+    fills: list[Fill]
+    cancelled: list[int]
+
+
+class OrderBook:
+    """One instrument's book, price-time priority, continuous or call phase."""
+
+    def __init__(self) -> None:
+        self._bids: dict[int, deque[_Resting]] = {}
+        self._asks: dict[int, deque[_Resting]] = {}
+        self._bid_heap: list[int] = []  # negated prices
+        self._ask_heap: list[int] = []
+        self._live: dict[int, _Resting] = {}
+        self.in_call_phase = False
+
+    # ---- queries -------------------------------------------------------------------------
+
+    def best_bid(self) -> int | None:
+        """Highest live bid price in ticks, or None."""
+        heap, levels = self._bid_heap, self._bids
+        while heap:
+            level = levels.get(-heap[0])
+            if level is not None and self._trim(level):
+                return -heap[0]
+            self._drop_top(heap, levels, -heap[0])
+        return None
+
+    def best_ask(self) -> int | None:
+        """Lowest live ask price in ticks, or None."""
+        heap, levels = self._ask_heap, self._asks
+        while heap:
+            level = levels.get(heap[0])
+            if level is not None and self._trim(level):
+                return heap[0]
+            self._drop_top(heap, levels, heap[0])
+        return None
+
+    def depth(self, levels: int = 5) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Aggregated ``(price_ticks, lots)`` per level, best first, for bids and asks."""
+        return (self._side_depth(self._bids, reverse=True, wanted=levels),
+                self._side_depth(self._asks, reverse=False, wanted=levels))
+
+    def resting(self, order_id: int) -> int:
+        """Lots still resting for ``order_id``; raises UnknownOrder if it is not live."""
+        entry = self._live.get(order_id)
+        if entry is None:
+            raise UnknownOrder(f"order {order_id} is not resting")
+        return entry.remaining
+
+    def __contains__(self, order_id: int) -> bool:
+        return order_id in self._live
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def live_orders(self) -> list[tuple[int, str, Side, int, int]]:
+        """``(order_id, owner, side, price_ticks, remaining_lots)`` of every resting order."""
+        return [(e.order_id, e.owner, e.side, e.price, e.remaining) for e in self._live.values()]
+
+    # ---- commands ------------------------------------------------------------------------
+
+    def submit(self, order: Order) -> list[Fill]:
+        """Match ``order`` against the other side, rest any limit remainder, return the fills.
+
+        In the call phase nothing matches: the order rests until :meth:`uncross`.
+
+        Raises:
+            OrderRejected: non-positive lots or price, a duplicate id, or a market order that
+                finds nothing to trade in continuous trading is *not* an error (it just
+                returns no fills).
+        """
+        if order.lots <= 0:
+            raise OrderRejected("bad_lots", f"lots must be positive, got {order.lots}")
+        if order.price_ticks is not None and order.price_ticks <= 0:
+            raise OrderRejected("bad_price", f"price must be positive, got {order.price_ticks}")
+        if order.order_id in self._live:
+            raise OrderRejected("duplicate_id", f"order {order.order_id} is already resting")
+        if self.in_call_phase:
+            self._rest(order, order.lots, self._call_price(order))
+            return []
+        if order.side is Side.BUY:
+            fills, left = self._match_buy(order)
+        else:
+            fills, left = self._match_sell(order)
+        if left and order.price_ticks is not None and order.tif is not TimeInForce.IOC:
+            self._rest(order, left, order.price_ticks)
+        return fills
+
+    def cancel(self, order_id: int) -> int:
+        """Remove a resting order and return the lots it still had.
+
+        Raises:
+            UnknownOrder: the order is not resting (filled, cancelled or never seen).
+        """
+        entry = self._live.pop(order_id, None)
+        if entry is None:
+            raise UnknownOrder(f"order {order_id} is not resting")
+        left, entry.remaining = entry.remaining, 0
+        return left
+
+    def expire_day_orders(self) -> list[tuple[int, int]]:
+        """Cancel every DAY order; return ``(order_id, lots_left)`` for each."""
+        gone = [(oid, e.remaining) for oid, e in self._live.items() if e.tif is TimeInForce.DAY]
+        for oid, _ in gone:
+            self.cancel(oid)
+        return gone
+
+    def uncross(self, reference_ticks: int | None = None) -> AuctionResult:
+        """Run the call auction on what rests and switch to continuous trading.
+
+        The clearing price maximises executable volume. Ties are broken, in order, by the
+        smallest imbalance between demand and supply at the price, then by the distance to
+        ``reference_ticks`` (when given), then by the lower price. Executions follow price-time
+        priority on both sides, all at the clearing price.
+        """
+        self.in_call_phase = False
+        price, volume = self._clearing_price(reference_ticks)
+        fills: list[Fill] = []
+        left = volume
+        while left:
+            bid = self._bids[self.best_bid()][0]  # type: ignore[index]
+            ask = self._asks[self.best_ask()][0]  # type: ignore[index]
+            lots = min(left, bid.remaining, ask.remaining)
+            fills.append(Fill(bid.order_id, ask.order_id, bid.owner, ask.owner, lots,
+                              price, None))  # type: ignore[arg-type]
+            left -= lots
+            for entry in (bid, ask):
+                entry.remaining -= lots
+                if not entry.remaining:
+                    del self._live[entry.order_id]
+        cancelled = [oid for oid, e in self._live.items() if e.price in (_MARKET_BID, _MARKET_ASK)]
+        for oid in cancelled:
+            self.cancel(oid)
+        return AuctionResult(price, volume, fills, cancelled)
+
+    # ---- matching ------------------------------------------------------------------------
+
+    def _match_buy(self, order: Order) -> tuple[list[Fill], int]:
+        limit = _MARKET_BID if order.price_ticks is None else order.price_ticks
+        left, fills = order.lots, []
+        heap, levels, live = self._ask_heap, self._asks, self._live
+        oid, owner = order.order_id, order.owner
+        while left and heap:
+            price = heap[0]
+            if price > limit:
+                break
+            level = levels.get(price)
+            if level is None:
+                heapq.heappop(heap)
+                continue
+            while left and level:
+                maker = level[0]
+                if not maker.remaining:
+                    level.popleft()
+                    continue
+                lots = left if left < maker.remaining else maker.remaining
+                fills.append(Fill(oid, maker.order_id, owner, maker.owner, lots, price, Side.BUY))
+                left -= lots
+                maker.remaining -= lots
+                if not maker.remaining:
+                    level.popleft()
+                    del live[maker.order_id]
+            if not level:
+                del levels[price]
+                heapq.heappop(heap)
+        return fills, left
+
+    def _match_sell(self, order: Order) -> tuple[list[Fill], int]:
+        limit = 0 if order.price_ticks is None else order.price_ticks
+        left, fills = order.lots, []
+        heap, levels, live = self._bid_heap, self._bids, self._live
+        oid, owner = order.order_id, order.owner
+        while left and heap:
+            price = -heap[0]
+            if price < limit:
+                break
+            level = levels.get(price)
+            if level is None:
+                heapq.heappop(heap)
+                continue
+            while left and level:
+                maker = level[0]
+                if not maker.remaining:
+                    level.popleft()
+                    continue
+                lots = left if left < maker.remaining else maker.remaining
+                fills.append(Fill(maker.order_id, oid, maker.owner, owner, lots, price, Side.SELL))
+                left -= lots
+                maker.remaining -= lots
+                if not maker.remaining:
+                    level.popleft()
+                    del live[maker.order_id]
+            if not level:
+                del levels[price]
+                heapq.heappop(heap)
+        return fills, left
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _rest(self, order: Order, lots: int, price: int) -> None:
+        entry = _Resting(order, price)
+        entry.remaining = lots
+        if order.side is Side.BUY:
+            levels, heap, key = self._bids, self._bid_heap, -price
+        else:
+            levels, heap, key = self._asks, self._ask_heap, price
+        level = levels.get(price)
+        if level is None:
+            levels[price] = level = deque()
+            heapq.heappush(heap, key)
+        level.append(entry)
+        self._live[order.order_id] = entry
+
+    @staticmethod
+    def _call_price(order: Order) -> int:
+        if order.price_ticks is not None:
+            return order.price_ticks
+        return _MARKET_BID if order.side is Side.BUY else _MARKET_ASK
+
+    @staticmethod
+    def _trim(level: deque[_Resting]) -> bool:
+        """Drop dead entries at the head of a level; True if a live one remains."""
+        while level and not level[0].remaining:
+            level.popleft()
+        return bool(level)
+
+    @staticmethod
+    def _drop_top(heap: list[int], levels: dict[int, deque[_Resting]], price: int) -> None:
+        heapq.heappop(heap)
+        level = levels.get(price)
+        if level is not None and not level:
+            del levels[price]
+
+    @staticmethod
+    def _side_depth(levels: dict[int, deque[_Resting]], *, reverse: bool,
+                    wanted: int) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for price in sorted(levels, reverse=reverse):
+            lots = sum(e.remaining for e in levels[price])
+            if lots and price not in (_MARKET_BID, _MARKET_ASK):
+                out.append((price, lots))
+                if len(out) == wanted:
+                    break
+        return out
+
+    def _clearing_price(self, reference: int | None) -> tuple[int | None, int]:
+        """Price and volume of the call auction; O(n log n) via prefix sums."""
+        bid_qty: dict[int, int] = {}
+        ask_qty: dict[int, int] = {}
+        for e in self._live.values():
+            book = bid_qty if e.side is Side.BUY else ask_qty
+            book[e.price] = book.get(e.price, 0) + e.remaining
+        limits = sorted({p for p in (*bid_qty, *ask_qty) if p not in (_MARKET_BID, _MARKET_ASK)})
+        if not limits and reference is not None:
+            limits = [reference]
+        # demand at p: bids priced >= p; supply at p: asks priced <= p.
+        demand_at, supply_at = {}, {}
+        running = bid_qty.get(_MARKET_BID, 0)
+        for price in reversed(limits):
+            running += bid_qty.get(price, 0)
+            demand_at[price] = running
+        running = ask_qty.get(_MARKET_ASK, 0)
+        for price in limits:
+            running += ask_qty.get(price, 0)
+            supply_at[price] = running
+        best: tuple[int, int, int, int] | None = None  # (-volume, imbalance, distance, price)
+        for price in limits:
+            demand, supply = demand_at[price], supply_at[price]
+            volume = min(demand, supply)
+            if not volume:
+                continue
+            distance = abs(price - reference) if reference is not None else 0
+            key = (-volume, abs(demand - supply), distance, price)
+            if best is None or key < best:
+                best = key
+        if best is None:
+            return None, 0
+        return best[3], -best[0]

@@ -1,0 +1,129 @@
+"""The venue: markets on a SimPy clock.
+
+The venue opens and closes the listed markets each trading day as the calendar says (opening
+call auction, continuous sessions, close with settlement and daily bars). Everything about
+matching and money stays in :mod:`exchange.market`; this module only decides *when*.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import simpy
+
+from exchange.calendar import Calendar
+from exchange.market import Ack, Bar, Market, Trade
+from exchange.orders import OrderRejected, Side, TimeInForce
+
+ProcessGenerator = Generator[simpy.Event, object, None]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What a trader sees of a market before deciding."""
+
+    market: str
+    instrument: str
+    phase: str
+    best_bid_ticks: int | None
+    best_ask_ticks: int | None
+    reference_ticks: int
+    band: tuple[int, int] | None
+
+
+class Venue:
+    """The listed markets and the daily trading cycle."""
+
+    def __init__(self, env: simpy.Environment, calendar: Calendar) -> None:
+        self.env = env
+        self.calendar = calendar
+        self.order_ids = itertools.count(1)
+        self.bars: list[Bar] = []
+        self.log: list[tuple[float, str]] = []
+        self._markets: dict[str, Market] = {}
+        self._delisted: list[Market] = []
+        env.process(self._trading_days())
+
+    # ---- listing -------------------------------------------------------------------------
+
+    def list(self, market: Market) -> None:
+        """List a market; it joins the next phase change of the day."""
+        if market.market_id in self._markets:
+            raise ValueError(f"market {market.market_id} is listed already")
+        self._markets[market.market_id] = market
+
+    def delist(self, market_id: str) -> Market:
+        """Take a market off: its orders are cancelled and its trades settled."""
+        market = self._markets.pop(market_id)
+        for owner in {o for _, o, *_ in market.book.live_orders()}:
+            market.cancel_all(owner)
+        market.settle_due(1 << 62)
+        market.phase = "closed"
+        self._delisted.append(market)
+        return market
+
+    def market(self, market_id: str) -> Market:
+        try:
+            return self._markets[market_id]
+        except KeyError:
+            raise OrderRejected("unknown_market", f"no market {market_id!r} is listed") from None
+
+    @property
+    def markets(self) -> dict[str, Market]:
+        return dict(self._markets)
+
+    @property
+    def trades(self) -> list[Trade]:
+        """Every trade of every market ever listed, in market then time order."""
+        return [t for m in (*self._delisted, *self._markets.values()) for t in m.trades]
+
+    # ---- trading -------------------------------------------------------------------------
+
+    @property
+    def day(self) -> int:
+        return int(self.env.now)
+
+    def quote(self, market_id: str) -> Quote:
+        m = self.market(market_id)
+        return Quote(market_id, m.instrument.symbol, m.phase, m.book.best_bid(),
+                     m.book.best_ask(), m.reference_ticks, m.band())
+
+    def submit(self, market_id: str, owner: str, side: Side, lots: int,
+               price_ticks: int | None = None, tif: TimeInForce = TimeInForce.DAY) -> Ack:
+        """Send an order to a listed market now. Raises OrderRejected with a reason."""
+        return self.market(market_id).submit(owner, side, lots, price_ticks, tif, day=self.day)
+
+    def cancel(self, market_id: str, owner: str, order_id: int) -> int:
+        return self.market(market_id).cancel(owner, order_id)
+
+    def at(self, day: int, fraction: float) -> float:
+        """SimPy time of a time of day (a fraction of 24 h) on a trading day."""
+        return day + fraction
+
+    # ---- the daily cycle -----------------------------------------------------------------
+
+    def _trading_days(self) -> ProcessGenerator:
+        cal, env = self.calendar, self.env
+        for day in range(cal.horizon_days):
+            yield env.timeout(day + min(cal.call_open or 1, cal.sessions[0][0]) - env.now)
+            for market in self._markets.values():
+                market.begin_day()
+            if cal.call_open is not None:
+                yield env.timeout(day + cal.call_open - env.now)
+                self._phase("call", Market.open_call)
+            for i, (start, end) in enumerate(cal.sessions):
+                yield env.timeout(day + start - env.now)
+                self._phase("continuous", lambda m: m.open_continuous(day))
+                yield env.timeout(day + end - env.now)
+                if i < len(cal.sessions) - 1:
+                    self._phase("break", Market.pause)
+            self.bars.extend(m.close_day(day) for m in self._markets.values())
+            self.log.append((env.now, "close"))
+
+    def _phase(self, name: str, action: object) -> None:
+        for market in self._markets.values():
+            action(market)  # type: ignore[operator]
+        self.log.append((self.env.now, name))
+
