@@ -53,6 +53,7 @@ class Product:
     lot_units: int
     tick_fen: int
     validity_years: int = 1
+    scale: int = 1
 
 
 def market_id(product: str, zone: str) -> str:
@@ -64,7 +65,7 @@ def instrument(product: Product, zone: str, vintage: int, regions: list[str]) ->
     holders = frozenset(regions) if zone == BASIN else frozenset([zone])
     return Instrument(Instrument.symbol_for(product.name, zone, vintage), product.name, zone,
                       vintage, vintage + product.validity_years - 1, product.unit,
-                      product.lot_units, product.tick_fen, holders)
+                      product.lot_units, product.tick_fen, holders, product.scale)
 
 
 def build_markets(design: MarketDesign, product: Product, vintage: int, regions: list[str],

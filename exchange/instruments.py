@@ -21,6 +21,7 @@ class Instrument:
         lot_units: registry units in one lot (1 t of COD is 1,000 kg units).
         tick_fen: value of one price tick per lot, in fen.
         holders: regions whose accounts may hold and trade it.
+        scale: registry units per quote unit (1,000 kg per t), so holdings stay integers.
     """
 
     symbol: str
@@ -32,6 +33,12 @@ class Instrument:
     lot_units: int
     tick_fen: int
     holders: frozenset[str]
+    scale: int = 1
+
+    @property
+    def lot_quantity(self) -> float:
+        """One lot in quote units."""
+        return self.lot_units / self.scale
 
     @staticmethod
     def symbol_for(product: str, zone: str, vintage: int) -> str:

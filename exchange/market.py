@@ -248,10 +248,13 @@ class Market:
         worst = self._worst_price(side, price_ticks)
         order_id = next(self._ids)
         self._reserve(order_id, owner, side, lots, worst, access)
+        book_price = price_ticks
         if price_ticks is None and self.phase == "continuous":
-            tif = TimeInForce.IOC
+            # A market order trades no further than the price it reserved for: GTC orders
+            # from earlier days may rest outside today's band.
+            book_price, tif = worst, TimeInForce.IOC
         try:
-            fills = self.book.submit(Order(order_id, owner, side, lots, price_ticks, tif))
+            fills = self.book.submit(Order(order_id, owner, side, lots, book_price, tif))
         except OrderRejected:
             self._finish(order_id)
             raise
@@ -354,6 +357,7 @@ class Market:
                 self._pending.append((day + lag, trade, fee))
             else:
                 self._settle(trade, fee)
+        for fill in fills:  # only after all fills: one order may appear in several
             for order_id in (fill.buy_order_id, fill.sell_order_id):
                 if order_id not in self.book:
                     self._finish(order_id)
@@ -440,6 +444,10 @@ class Market:
         if band is None:
             raise OrderRejected("bad_price", "market buy orders need a price band to reserve "
                                 "cash; send a limit order")
+        if self.phase == "call":
+            # The auction may clear at any resting limit price, including a GTC price left
+            # outside today's band, so reserve for the highest one.
+            return max(band[1], max((o.price_ticks for o in self._open.values()), default=0))
         return band[1]
 
     def _reserve(self, order_id: int, owner: str, side: Side, lots: int, price: int,

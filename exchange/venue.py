@@ -44,6 +44,7 @@ class Venue:
         self.log: list[tuple[float, str]] = []
         self._markets: dict[str, Market] = {}
         self._delisted: list[Market] = []
+        self.listing_version = 0  # changes whenever a market is listed or delisted
         env.process(self._trading_days())
 
     # ---- listing -------------------------------------------------------------------------
@@ -53,16 +54,22 @@ class Venue:
         if market.market_id in self._markets:
             raise ValueError(f"market {market.market_id} is listed already")
         self._markets[market.market_id] = market
+        self.listing_version += 1
 
     def delist(self, market_id: str) -> Market:
         """Take a market off: its orders are cancelled and its trades settled."""
         market = self._markets.pop(market_id)
+        self.listing_version += 1
         for owner in {o for _, o, *_ in market.book.live_orders()}:
             market.cancel_all(owner)
         market.settle_due(1 << 62)
         market.phase = "closed"
         self._delisted.append(market)
         return market
+
+    def archive(self, market: Market) -> None:
+        """Keep the trades of a market that was never listed (a primary auction)."""
+        self._delisted.append(market)
 
     def market(self, market_id: str) -> Market:
         try:

@@ -1,0 +1,184 @@
+"""The compliance year: list each vintage's markets, allocate, and true up at the end.
+
+One SimPy process acts at the midnight that starts each compliance year (and at the end of
+the last): first the closing year's true-up, then the new year's allocation and listing, so
+the order of these steps never depends on event ordering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from agents.firms import Firms
+from agents.regulator import Regulator, TrueUp
+from agents.trading import Traders
+from exchange import (BASIN, CASH, OUTSIDE, Market, MarketDesign, ProcessGenerator, Product, Registry,
+                      TradingRules, Venue, build_markets, issuer_account, retirement_account)
+from exchange.market import Access
+
+
+@dataclass
+class YearRecord:
+    """What happened in one compliance year for one pollutant and zone."""
+
+    year: int
+    pollutant: str
+    zone: str
+    cap_t: float
+    allocated_t: float
+    offered_t: float
+    auctioned_t: float
+    auction_price_yuan: float | None
+    last_price_yuan: float
+
+
+@dataclass
+class ComplianceYears:
+    """Runs the yearly cycle and keeps its records for the result tables."""
+
+    env: simpy.Environment
+    venue: Venue
+    registry: Registry
+    firms: Firms
+    regulators: dict[str, Regulator]
+    design: MarketDesign
+    products: dict[str, Product]
+    rules: TradingRules
+    reference_ticks: dict[tuple[str, str], int]
+    traders: Traders
+    rng: np.random.Generator
+    allocations: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    true_ups: list[tuple[int, TrueUp]] = field(default_factory=list)
+    years: list[YearRecord] = field(default_factory=list)
+    current_t: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._listed: list[Market] = []
+        self._year_rows: dict[tuple[str, str], YearRecord] = {}
+        self.env.process(self.run())
+
+    def run(self) -> ProcessGenerator:
+        cal = self.venue.calendar
+        for index in range(cal.years):
+            yield self.env.timeout(cal.first_day(cal.start_year + index) - self.env.now)
+            if index:
+                self.close_year(index - 1)
+            self.open_year(index)
+        yield self.env.timeout(cal.horizon_days - self.env.now)
+        self.close_year(cal.years - 1)
+
+    # ---- opening -------------------------------------------------------------------------
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.regulators)
+
+    def open_year(self, index: int) -> None:
+        """Draw output shocks, create the vintage's markets, allocate, list."""
+        year = self.venue.calendar.start_year + index
+        self.firms.draw_year(self.rng)
+        self.current_t[year] = self.firms.current_t.copy()
+        self._pay_operating_profit()
+        allocation = np.zeros((len(self.firms), len(self.firms.pollutants)))
+        for j, (name, product) in enumerate(self.products.items()):
+            refs = {z: self.reference_ticks[name, z] for z in self.design.zones(self.regions)}
+            markets = build_markets(self.design, product, year, self.regions, self.registry,
+                                    self.rules, refs, self.venue.order_ids)
+            for market in markets:
+                allocation[:, j] += self._allocate(market, name, index)
+                market.reset_quota()
+                self.venue.list(market)
+                self._listed.append(market)
+        for j, name in enumerate(self.products):
+            self.allocations[year, name] = allocation[:, j]
+
+    def _pay_operating_profit(self) -> None:
+        """Firms' yearly cash flow from operations enters from outside the model."""
+        for account, yuan in zip(self.firms.ids, self.firms.current_profit_yuan.tolist()):
+            self.registry.issue(OUTSIDE, account, CASH, int(round(yuan * 100)),
+                                memo="operating profit")
+
+    def _allocate(self, market: Market, pollutant: str, index: int) -> np.ndarray:
+        """Free or benchmark allocation, or a primary auction, by each regulator of the zone."""
+        zone, year = market.instrument.zone, market.instrument.vintage
+        issuer = issuer_account(zone)
+        given = np.zeros(len(self.firms))
+        regulators = [r for r in self.regulators.values() if zone in (BASIN, r.rules.region)]
+        auctioned = [r for r in regulators if r.rules.allocation == "auction"]
+        cap = sum(r.cap_t(pollutant, index) for r in regulators)
+        for regulator in regulators:
+            if regulator.rules.allocation != "auction":
+                given[regulator.members] = regulator.allocate(market, pollutant, index, issuer)
+        price, offered, sold = None, 0.0, 0.0
+        if auctioned:
+            price, offered, sold = self._auction(market, pollutant, index, auctioned, issuer)
+        self.years.append(YearRecord(year, pollutant, zone, cap, float(given.sum()), offered,
+                                     sold, price, 0.0))
+        self._year_rows[pollutant, zone] = self.years[-1]
+        return given
+
+    def _auction(self, market: Market, pollutant: str, index: int,
+                 regulators: list[Regulator], issuer: str
+                 ) -> tuple[float | None, float, float]:
+        """Run the primary auction; return its price (yuan/t) and the tonnes offered and sold."""
+        instrument = market.instrument
+        access = {region: Access(may_sell=False) for region in instrument.holders}
+        for regulator in regulators:
+            access[regulator.rules.region] = Access()
+        primary = Market(f"{market.market_id}:primary", instrument, self.registry,
+                         rules=TradingRules(band=None, fee_bps=self.rules.fee_bps),
+                         access=access, reference_ticks=market.reference_ticks,
+                         order_ids=self.venue.order_ids)
+        primary.open_call()
+        reserve = min(primary.instrument.ticks_for_yuan(
+            r.rules.reserve_yuan_per_t[pollutant] * instrument.lot_quantity) for r in regulators)
+        offered = sum(r.offer_at_auction(primary, pollutant, index, issuer)
+                      for r in regulators) * instrument.lot_quantity
+        self.traders.bid_at_auction(primary, self.firms.pollutant(pollutant))
+        price, trades = primary.run_primary_auction(reserve, day=self.venue.day)
+        for regulator in regulators:  # unsold units are cancelled, not carried
+            left = self.registry.available(regulator.rules.account, instrument.symbol)
+            self.registry.retire(regulator.rules.account, retirement_account(instrument.zone),
+                                 instrument.symbol, left, memo="unsold at auction")
+        self.venue.archive(primary)
+        sold = sum(t.lots for t in trades) * instrument.lot_quantity
+        price_yuan = instrument.yuan(price) / instrument.lot_quantity if price else None
+        return price_yuan, offered, sold
+
+    # ---- closing -------------------------------------------------------------------------
+
+    def close_year(self, index: int) -> None:
+        """Delist the vintage, true up every region, retire what expires."""
+        year = self.venue.calendar.start_year + index
+        closing = [m for m in self._listed if m.instrument.vintage == year]
+        prices: dict[tuple[str, str], float] = {}
+        for market in closing:
+            self.venue.delist(market.market_id)
+            instrument = market.instrument
+            price = instrument.yuan(market.reference_ticks) / instrument.lot_quantity
+            prices[instrument.product, instrument.zone] = price
+            self.reference_ticks[instrument.product, instrument.zone] = market.reference_ticks
+            self._year_rows[instrument.product, instrument.zone].last_price_yuan = price
+        self._listed = [m for m in self._listed if m not in closing]
+        for region, regulator in self.regulators.items():
+            zone = self.design.compliance_zone(region)
+            for name, product in self.products.items():
+                symbols = [f"{name}:{zone}:{v}" for v in
+                           range(year - product.validity_years + 1, year + 1)]
+                result = regulator.true_up(name, symbols, product.scale, prices[name, zone])
+                self.true_ups.append((year, result))
+        self._retire_expired(year)
+
+    def _retire_expired(self, year: int) -> None:
+        for name, product in self.products.items():
+            vintage = year - product.validity_years + 1
+            for zone in self.design.zones(self.regions):
+                symbol = f"{name}:{zone}:{vintage}"
+                for account in self.registry.accounts():
+                    units = self.registry.available(account, symbol)
+                    if units > 0 and not account.startswith(("issuer:", "retired:")):
+                        self.registry.retire(account, retirement_account(zone), symbol, units,
+                                             memo="expired")

@@ -1,0 +1,112 @@
+"""Firms as numpy columns, and the pure economics of their decisions.
+
+A firm emits several pollutants. For each, its cost of abating ``a`` tonnes a year is
+quadratic, ``C(a) = slope * a**2 / 2``, so its marginal abatement cost (MAC) is
+``slope * a``. Every tonne still emitted pays the environmental protection tax, so abatement
+saves ``tax`` a tonne: a firm abates ``tax / slope`` tonnes even with no cap, and a permit is
+worth ``slope * a - tax`` at the margin, never more than the penalty for lacking it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+STRATEGIES = ("truthful", "zic")
+"""``truthful``: orders at the firm's own marginal value (MAC-truthful).
+``zic``: zero-intelligence constrained (Gode & Sunder 1993): random prices that never lose
+money against the marginal value."""
+
+
+@dataclass
+class Firms:
+    """The firm population, one row per firm; pollutant columns follow ``pollutants``.
+
+    Attributes:
+        ids: registry account of each firm.
+        region: region name of each firm.
+        sector: sector name of each firm.
+        pollutants: column order of the per-pollutant arrays.
+        baseline_t: historic emissions without abatement, t/yr, shape (n, P).
+        slope: MAC slope, yuan per t per t abated, shape (n, P).
+        tax: environmental protection tax, yuan/t, shape (n, P).
+        output: yearly output in arbitrary units, for benchmark allocation, shape (n,).
+        strategy: index into STRATEGIES, shape (n,).
+        output_sigma: yearly standard deviation of the log output shock, shape (n,).
+        profit_yuan: yearly operating cash flow before environmental costs at normal
+            output, yuan, shape (n,); it scales with the year's output.
+    """
+
+    ids: tuple[str, ...]
+    region: np.ndarray
+    sector: np.ndarray
+    pollutants: tuple[str, ...]
+    baseline_t: np.ndarray
+    slope: np.ndarray
+    tax: np.ndarray
+    output: np.ndarray
+    strategy: np.ndarray
+    output_sigma: np.ndarray
+    profit_yuan: np.ndarray
+
+    def __post_init__(self) -> None:
+        n, p = len(self.ids), len(self.pollutants)
+        for name in ("baseline_t", "slope", "tax"):
+            if getattr(self, name).shape != (n, p):
+                raise ValueError(f"{name} must have shape ({n}, {p})")
+        if np.any(self.slope <= 0):
+            raise ValueError("slope must be positive")
+        self.current_t = self.baseline_t.copy()
+        self.current_output = self.output.copy()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def draw_year(self, rng: np.random.Generator) -> None:
+        """Draw this year's output shocks; emissions without abatement scale with output."""
+        shock = np.exp(rng.normal(-self.output_sigma**2 / 2, self.output_sigma))
+        self.current_output = self.output * shock
+        self.current_t = self.baseline_t * shock[:, None]
+
+    @property
+    def current_profit_yuan(self) -> np.ndarray:
+        """This year's operating cash flow, yuan."""
+        return self.profit_yuan * self.current_output / self.output
+
+    def pollutant(self, name: str) -> int:
+        return self.pollutants.index(name)
+
+
+def abatement_cost(slope: np.ndarray | float, abatement_t: np.ndarray | float
+                   ) -> np.ndarray | float:
+    """Resource cost of abating, yuan."""
+    return slope * np.square(abatement_t) / 2
+
+
+def permit_value(slope: float, tax: float, need_t: float, tonnes: float, penalty: float
+                 ) -> float:
+    """Marginal value in yuan/t of the permit at ``tonnes`` into a position.
+
+    ``need_t`` is the abatement the firm's current holdings oblige it to (emissions minus
+    holdings). Buying moves the position to ``need_t - tonnes``, selling to ``need_t +
+    tonnes``; pass the midpoint of the lot in question (positive when buying the k-th lot,
+    negative when selling it). The value is the MAC there net of the tax the abatement
+    saves, floored at zero and capped at the penalty a missing permit would cost.
+    """
+    value = slope * (need_t - tonnes) - tax
+    return min(max(value, 0.0), penalty)
+
+
+def true_up_abatement(slope: np.ndarray, tax: np.ndarray, emissions_t: np.ndarray,
+                      holdings_t: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+    """Abatement each firm chooses at the compliance true-up, t.
+
+    It abates what its holdings do not cover, unless the MAC would pass the penalty plus
+    the tax (then it pays the penalty on the rest), and never less than what the tax alone
+    makes worthwhile.
+    """
+    needed = emissions_t - holdings_t
+    worth_it = (penalty + tax) / slope
+    chosen = np.maximum(np.minimum(needed, worth_it), tax / slope)
+    return np.clip(chosen, 0.0, emissions_t)

@@ -1,0 +1,277 @@
+"""Firms trading on the venue: when they act (the process) and what they send (pure methods).
+
+Each trading day every firm is active in each pollutant it emits with a fixed probability;
+active firms arrive at random times within the day's order-entry windows. On arrival a firm
+withdraws its open orders in that pollutant and sends new ones priced from its marginal
+permit value (see :mod:`agents.firms`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from agents.firms import STRATEGIES, Firms, permit_value
+from exchange import Market, OrderRejected, ProcessGenerator, Registry, Side, Venue
+
+
+@dataclass(frozen=True, slots=True)
+class TradingBehaviour:
+    """How often and how much firms trade.
+
+    Attributes:
+        activity: chance that a firm acts in a pollutant on a trading day.
+        order_share: an order's size as a share of the firm's baseline emissions.
+        max_order_lots: upper bound on one order.
+        penalty_multiple: by region, the penalty per missing tonne as a multiple of the
+            market price; it caps what a permit is worth to a firm.
+        auction_steps: price steps of a firm's demand schedule in a primary auction.
+    """
+
+    activity: float
+    order_share: float
+    max_order_lots: int
+    penalty_multiple: dict[str, float]
+    auction_steps: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    market: Market
+    ratio: float  # own-region tonnes received per tonne bought
+
+
+class Traders:
+    """The firm population's trading, one SimPy process for all firms."""
+
+    def __init__(self, env: simpy.Environment, venue: Venue, registry: Registry, firms: Firms,
+                 behaviour: TradingBehaviour, rng: np.random.Generator) -> None:
+        self.env = env
+        self.venue = venue
+        self.registry = registry
+        self.firms = firms
+        self.behaviour = behaviour
+        self.rng = rng
+        self.rejections: Counter[str] = Counter()
+        self.orders_sent = 0
+        self._emits = firms.baseline_t > 0
+        self._windows = _entry_windows(venue.calendar)
+        self._menus: dict[tuple[str, str], tuple[Market | None, list[_Option]]] = {}
+        self._menus_version = -1
+        self._year_of_view: np.ndarray | None = None
+        env.process(self.run())
+
+    # ---- timing --------------------------------------------------------------------------
+
+    def run(self) -> ProcessGenerator:
+        env, rng = self.env, self.rng
+        for day in range(self.venue.calendar.horizon_days):
+            active = np.argwhere(self._emits & (rng.random(self._emits.shape)
+                                                < self.behaviour.activity))
+            times = day + _draw_times(self._windows, len(active), rng)
+            order = np.argsort(times, kind="stable")
+            for at, (firm, pollutant) in zip(times[order].tolist(), active[order].tolist()):
+                yield env.timeout(at - env.now)
+                self.act(firm, pollutant)
+
+    # ---- judgement -----------------------------------------------------------------------
+
+    def act(self, firm: int, pollutant: int) -> None:
+        """Withdraw the firm's orders in this pollutant and send fresh ones."""
+        self._refresh_view()
+        owner = self.firms.ids[firm]
+        home, options = self._markets(self.firms.pollutants[pollutant], self._region[firm])
+        if home is None:
+            return
+        for option in options:
+            option.market.cancel_all(owner)
+        strategy = self._strategy[firm]
+        for market, side, lots, price in self.decide(firm, pollutant, home, options, strategy):
+            self.orders_sent += 1
+            try:
+                market.submit(owner, side, lots, price, day=self.venue.day)
+            except OrderRejected as rejected:
+                self.rejections[rejected.reason] += 1
+
+    def decide(self, firm: int, pollutant: int, home: Market, options: list[_Option],
+               strategy: str) -> list[tuple[Market, Side, int, int]]:
+        """Orders ``(market, side, lots, price_ticks)`` the firm sends now."""
+        self._refresh_view()
+        owner, instrument = self.firms.ids[firm], home.instrument
+        lot_t = instrument.lot_quantity
+        held_t = self.registry.holding(owner, instrument.symbol).total / instrument.scale
+        need_t = self._current[firm][pollutant] - held_t
+        lots = max(1, min(self.behaviour.max_order_lots,
+                          int(self.behaviour.order_share * self._baseline[firm][pollutant]
+                              / lot_t + 0.5)))
+        penalty = (self.behaviour.penalty_multiple[self._region[firm]]
+                   * instrument.yuan(home.reference_ticks) / lot_t)
+        args = (self._slope[firm][pollutant], self._tax[firm][pollutant], need_t)
+        buy_value = permit_value(*args, (lots - 0.5) * lot_t, penalty)
+        sell_value = permit_value(*args, -(lots - 0.5) * lot_t, penalty)
+        sellable = min(lots, self.registry.available(owner, instrument.symbol)
+                       // instrument.lot_units)
+        if strategy == "zic":
+            return self._zero_intelligence(home, options, lots, sellable, buy_value, sell_value)
+        return self._truthful(home, options, lots, sellable, buy_value, sell_value)
+
+    def bid_at_auction(self, primary: Market, pollutant: int) -> None:
+        """Bid each eligible firm's demand schedule into a primary call auction.
+
+        The firm splits what it lacks into ``auction_steps`` slices and bids each at the marginal
+        value of the slice's midpoint, so its bids trace its own demand curve.
+        """
+        f, instrument = self.firms, primary.instrument
+        lot_t = instrument.lot_quantity
+        penalty_ref = instrument.yuan(primary.reference_ticks) / lot_t
+        steps = self.behaviour.auction_steps
+        for firm in np.flatnonzero(self._emits[:, pollutant]):
+            region = f.region[firm]
+            if region not in primary.access or not primary.access[region].may_buy:
+                continue
+            held_t = self.registry.holding(f.ids[firm], instrument.symbol).total / instrument.scale
+            need_t = f.current_t[firm, pollutant] - held_t
+            lots = int(need_t / steps / lot_t)
+            penalty = self.behaviour.penalty_multiple[region] * penalty_ref
+            for k in range(steps if lots > 0 else 0):
+                value = permit_value(f.slope[firm, pollutant], f.tax[firm, pollutant], need_t,
+                                     (k + 0.5) * lots * lot_t, penalty)
+                ticks = math.floor(value * lot_t * 100 / instrument.tick_fen)
+                if ticks <= 0:
+                    break
+                try:
+                    primary.submit(f.ids[firm], Side.BUY, lots, ticks, day=self.venue.day)
+                except OrderRejected as rejected:
+                    self.rejections[rejected.reason] += 1
+
+    def _truthful(self, home: Market, options: list[_Option], lots: int, sellable: int,
+                  buy_value: float, sell_value: float) -> list[tuple[Market, Side, int, int]]:
+        """Take the cheapest ask worth taking, else quote both sides at marginal value."""
+        orders = []
+        best = min(options, key=lambda o: _effective_ask(o), default=None)
+        if best is not None and _effective_ask(best) <= buy_value:
+            bid = _bid_ticks(best.market, buy_value * best.ratio)
+            if bid is not None:
+                return [(best.market, Side.BUY, lots, bid)]
+        ask = _ask_ticks(home, sell_value)
+        bid_at_home = home.book.best_bid()
+        if sellable and ask is not None and bid_at_home is not None and bid_at_home >= ask:
+            return [(home, Side.SELL, sellable, ask)]
+        bid = _bid_ticks(home, buy_value)
+        if bid is not None and buy_value > 0:
+            orders.append((home, Side.BUY, lots, bid))
+        if sellable and ask is not None and (bid is None or ask > bid):
+            orders.append((home, Side.SELL, sellable, ask))
+        return orders
+
+    def _zero_intelligence(self, home: Market, options: list[_Option], lots: int,
+                           sellable: int, buy_value: float, sell_value: float
+                           ) -> list[tuple[Market, Side, int, int]]:
+        """A random price on a random side, never beyond the firm's marginal value."""
+        rng = self.rng
+        if rng.random() < 0.5 or not sellable:
+            option = options[rng.integers(len(options))]
+            band = option.market.band()
+            limit = _bid_ticks(option.market, buy_value * option.ratio)
+            if band is None or limit is None or buy_value <= 0:
+                return []
+            return [(option.market, Side.BUY, lots, int(rng.integers(band[0], limit + 1)))]
+        band = home.band()
+        floor = _ask_ticks(home, sell_value)
+        if band is None or floor is None:
+            return []
+        return [(home, Side.SELL, sellable, int(rng.integers(floor, band[1] + 1)))]
+
+    def _refresh_view(self) -> None:
+        """Plain-list copies of the firm columns: scalar reads from lists are much faster
+        than from numpy arrays, and the columns change only when a year opens."""
+        f = self.firms
+        if self._year_of_view is f.current_t:
+            return
+        self._year_of_view = f.current_t
+        self._current = f.current_t.tolist()
+        self._baseline = f.baseline_t.tolist()
+        self._slope = f.slope.tolist()
+        self._tax = f.tax.tolist()
+        self._region = f.region.tolist()
+        self._strategy = [STRATEGIES[k] for k in f.strategy.tolist()]
+
+    def _markets(self, product: str, region: str) -> tuple[Market | None, list[_Option]]:
+        """The firm's home market for a product and every market it may buy in (cached
+        until the venue's listings change)."""
+        if self._menus_version != self.venue.listing_version:
+            self._menus.clear()
+            self._menus_version = self.venue.listing_version
+        menu = self._menus.get((product, region))
+        if menu is None:
+            menu = self._menus[product, region] = self._find_markets(product, region)
+        return menu
+
+    def _find_markets(self, product: str, region: str) -> tuple[Market | None, list[_Option]]:
+        home, options = None, []
+        for market in self.venue.markets.values():
+            if market.instrument.product != product:
+                continue
+            access = market.access.get(region)
+            if access is None or not access.may_buy:
+                continue
+            options.append(_Option(market, access.ratio if access.cross_border else 1.0))
+            if access.may_sell:
+                home = market
+        return home, options
+
+
+def _effective_ask(option: _Option) -> float:
+    """Price of the best ask per own-region tonne, yuan; infinite when nothing is offered."""
+    ask = option.market.book.best_ask()
+    if ask is None or option.ratio <= 0:
+        return math.inf
+    instrument = option.market.instrument
+    return instrument.yuan(ask) / instrument.lot_quantity / option.ratio
+
+
+def _bid_ticks(market: Market, value_per_t: float) -> int | None:
+    """Highest admissible bid not above the value; None if the band forbids any."""
+    instrument = market.instrument
+    ticks = math.floor(value_per_t * instrument.lot_quantity * 100 / instrument.tick_fen)
+    band = market.band()
+    if band is not None:
+        if ticks < band[0]:
+            return None
+        ticks = min(ticks, band[1])
+    return ticks if ticks > 0 else None
+
+
+def _ask_ticks(market: Market, value_per_t: float) -> int | None:
+    """Lowest admissible ask not below the value; None if the band forbids any."""
+    instrument = market.instrument
+    ticks = max(1, math.ceil(value_per_t * instrument.lot_quantity * 100 / instrument.tick_fen))
+    band = market.band()
+    if band is not None:
+        if ticks > band[1]:
+            return None
+        ticks = max(ticks, band[0])
+    return ticks
+
+
+def _entry_windows(calendar: object) -> np.ndarray:
+    """Order-entry windows of a day as ``[[start, end], ...]`` day fractions."""
+    sessions = list(calendar.sessions)  # type: ignore[attr-defined]
+    call_open = calendar.call_open  # type: ignore[attr-defined]
+    if call_open is not None:
+        sessions.insert(0, (call_open, sessions[0][0]))
+    return np.array(sessions, dtype=float)
+
+
+def _draw_times(windows: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Uniform arrival times over the union of the windows (never exactly on an edge)."""
+    lengths = windows[:, 1] - windows[:, 0]
+    offsets = rng.random(count) * lengths.sum()
+    edges = np.concatenate(([0.0], np.cumsum(lengths)))
+    which = np.clip(np.searchsorted(edges, offsets, side="right") - 1, 0, len(windows) - 1)
+    times = windows[which, 0] + offsets - edges[which]
+    return np.clip(times, windows[which, 0] + 1e-9, windows[which, 1] - 1e-9)

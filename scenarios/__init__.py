@@ -1,0 +1,30 @@
+"""Scenarios: the schema, the built-in library, loading with overrides, and the world.
+
+A run is a scenario plus a seed::
+
+    >>> from scenarios import load_scenario, run_scenario
+    >>> scenario = load_scenario("tiny")
+    >>> result = run_scenario(scenario, seed=3)
+    >>> sorted(result.tables)
+    ['firm_years', 'kpis', 'market_daily', 'market_years', 'run', 'trades']
+"""
+
+from scenarios.collect import canonical_json, code_version, scenario_hash
+from scenarios.load import (ScenarioError, builtin_scenarios, load_scenario,
+                            scenario_json_schema, validate)
+from scenarios.results import COLUMNS, RunResult
+from scenarios.schema import Scenario
+from scenarios.seeds import stream
+from scenarios.world import World, build_world
+
+
+def run_scenario(scenario: Scenario, seed: int) -> RunResult:
+    """Build the world of ``scenario`` with ``seed``, run it and return its tables."""
+    return build_world(scenario, seed).run()
+
+
+__all__ = [
+    "COLUMNS", "RunResult", "Scenario", "ScenarioError", "World", "build_world",
+    "builtin_scenarios", "canonical_json", "code_version", "load_scenario", "run_scenario",
+    "scenario_hash", "scenario_json_schema", "stream", "validate",
+]

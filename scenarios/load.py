@@ -1,0 +1,132 @@
+"""Reading scenario files: built-in names or YAML paths, with dotted overrides."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scenarios.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario could not be read: the message names the file, the field and the reason."""
+
+
+def builtin_scenarios() -> dict[str, str]:
+    """Built-in scenario names with their one-line descriptions."""
+    out = {}
+    for path in sorted(_builtin_dir().glob("*.yaml")):
+        data = _read_yaml(path)
+        out[path.stem] = str(data.get("description", "")).strip().splitlines()[0] \
+            if data.get("description") else ""
+    return out
+
+
+def load_scenario(ref: str, overrides: Sequence[str] = ()) -> Scenario:
+    """Load a built-in scenario by name, or a YAML file by path, and apply overrides.
+
+    Args:
+        ref: a built-in name (see :func:`builtin_scenarios`) or a path to a YAML file.
+        overrides: ``dotted.path=value`` strings; values are parsed as YAML scalars or lists.
+
+    Raises:
+        ScenarioError: unknown name, unreadable or malformed file, bad override, or a value
+            the schema refuses; the message is one line naming the file and the field.
+    """
+    path = _resolve(ref)
+    data = _read_yaml(path)
+    for item in overrides:
+        _apply_override(data, item, path)
+    return validate(data, str(path))
+
+
+def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data; raises ScenarioError naming the field."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        message = first["msg"].removeprefix("Value error, ")
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        raise ScenarioError(f"{source}: {where}: {message}{more}") from None
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files, for editors."""
+    return Scenario.model_json_schema()
+
+
+def _builtin_dir() -> Path:
+    return Path(str(resources.files("scenarios") / "builtin"))
+
+
+def _resolve(ref: str) -> Path:
+    candidate = Path(ref)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        if not candidate.is_file():
+            raise ScenarioError(f"{ref}: no such scenario file")
+        return candidate
+    builtin = _builtin_dir() / f"{ref}.yaml"
+    if not builtin.is_file():
+        names = ", ".join(builtin_scenarios())
+        raise ScenarioError(f"{ref}: not a built-in scenario (choose from {names}) nor a file")
+    return builtin
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "?"
+        reason = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ScenarioError(f"{path}: malformed YAML at {where}: {reason}") from None
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: a scenario file must hold a mapping at the top level")
+    return data
+
+
+def _apply_override(data: dict[str, Any], item: str, path: Path) -> None:
+    key, sep, raw = item.partition("=")
+    if not sep or not key:
+        raise ScenarioError(f"{path}: override {item!r} must look like dotted.path=value")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise ScenarioError(f"{path}: override {key}: cannot parse value {raw!r}") from None
+    node: Any = data
+    parts = key.split(".")
+    for depth, part in enumerate(parts[:-1]):
+        node = _child(node, part, ".".join(parts[:depth + 1]), path)
+    last = parts[-1]
+    if isinstance(node, list):
+        node[_index(last, key, len(node), path)] = copy.deepcopy(value)
+    elif isinstance(node, dict):
+        node[last] = copy.deepcopy(value)
+    else:
+        raise ScenarioError(f"{path}: override {key}: {'.'.join(parts[:-1])} is not a mapping")
+
+
+def _child(node: Any, part: str, where: str, path: Path) -> Any:
+    if isinstance(node, list):
+        return node[_index(part, where, len(node), path)]
+    if not isinstance(node, dict):
+        raise ScenarioError(f"{path}: override {where}: parent is not a mapping")
+    if part not in node or node[part] is None:
+        node[part] = {}
+    return node[part]
+
+
+def _index(part: str, where: str, size: int, path: Path) -> int:
+    if not part.isdigit() or int(part) >= size:
+        raise ScenarioError(f"{path}: override {where}: {part!r} is not an index below {size}")
+    return int(part)

@@ -1,0 +1,79 @@
+"""The tables every run produces, named in this one place.
+
+Each table is tidy: one row per observation, snake_case columns, money in yuan as floats
+(converted once from the registry's integer fen), quantities in the instrument's quote unit.
+``docs/results.md`` explains every column; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "trades": (
+        "run_id", "trade_id", "day", "year", "market", "instrument", "product", "kind",
+        "buyer", "seller", "buyer_region", "seller_region", "lots", "quantity", "unit",
+        "price_yuan", "value_yuan", "fee_yuan", "cross_border", "delivered_quantity",
+    ),
+    "market_daily": (
+        "run_id", "day", "year", "market", "instrument", "product", "zone", "open_yuan",
+        "high_yuan", "low_yuan", "close_yuan", "reference_yuan", "volume", "value_yuan",
+        "trades", "block_volume", "cross_border_volume", "best_bid_yuan", "best_ask_yuan",
+    ),
+    "firm_years": (
+        "run_id", "year", "firm", "region", "sector", "strategy", "pollutant", "baseline_t",
+        "allocation_t", "bought_t", "sold_t", "surrendered_t", "emissions_t", "abatement_t",
+        "abatement_cost_yuan", "env_tax_yuan", "shortfall_t", "penalty_yuan",
+        "trade_cash_yuan", "cash_yuan", "unpaid_yuan", "compliant",
+    ),
+    "market_years": (
+        "run_id", "year", "pollutant", "zone", "cap_t", "allocated_t", "auctioned_t",
+        "auction_price_yuan", "equilibrium_price_yuan", "mean_price_yuan", "last_price_yuan",
+        "volume_t", "cross_border_in_t",
+    ),
+    "kpis": (
+        "run_id", "scenario", "seed", "design", "firms", "years", "trades", "volume_t",
+        "value_yuan", "cross_border_volume_t", "cross_border_value_yuan",
+        "abatement_t", "abatement_cost_yuan", "least_cost_yuan", "cost_efficiency",
+        "design_benchmark_cost_yuan", "design_efficiency", "command_control_cost_yuan",
+        "savings_vs_command_control", "mean_price_yuan", "price_volatility",
+        "price_gap_to_equilibrium", "compliance_rate", "shortfall_t", "penalties_yuan",
+        "env_tax_yuan", "fees_yuan", "rejected_orders",
+    ),
+    "run": (
+        "run_id", "scenario", "scenario_hash", "seed", "code_version", "python",
+        "started_utc", "wall_seconds", "scenario_json",
+    ),
+}
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced: its tables plus what is needed to reproduce it."""
+
+    run_id: str
+    scenario_name: str
+    seed: int
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        return self.tables[table]
+
+    @property
+    def kpis(self) -> dict[str, object]:
+        """The single KPI row as a dict."""
+        return self.tables["kpis"].iloc[0].to_dict()
+
+
+def frame(table: str, rows: list[tuple] | list[dict]) -> pd.DataFrame:
+    """Build a table with exactly its documented columns, in order.
+
+    Raises:
+        KeyError: ``table`` is not a known table.
+    """
+    columns = list(COLUMNS[table])
+    if rows and isinstance(rows[0], dict):
+        return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,200 @@
+"""The scenario schema: strict, frozen data, nothing else.
+
+Unknown keys and bad values are errors naming the field. Defaults carry their source; those
+marked [L] are the reference's tunable assumptions (reference/domain.md, section 9).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt,
+                      PositiveFloat, PositiveInt, model_validator)
+
+Region = Literal["changshou", "guangan"]
+Pollutant = Literal["COD", "NH3N", "SO2", "NOx", "VOCs"]
+Strategy = Literal["truthful", "zic"]
+Share = Annotated[float, Field(gt=0, le=1)]
+Time = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarSpec(Strict):
+    """Trading days and sessions. Sessions follow the national carbon market's listed
+    trading hours (SEEE announcement 2021-06-22); 242 trading days is a typical Chinese
+    exchange year; the 09:15 opening call follows the stock exchanges' practice [L]."""
+
+    start_year: int = Field(2025, ge=2000, le=2100)
+    years: PositiveInt = Field(5, le=50)
+    days_per_year: PositiveInt = Field(242, le=366)
+    sessions: list[tuple[Time, Time]] = [("09:30", "11:30"), ("13:00", "15:00")]
+    call_auction_open: Time | None = "09:15"
+
+
+class Autarky(Strict):
+    kind: Literal["autarky"]
+
+
+class Integrated(Strict):
+    kind: Literal["integrated"]
+
+
+class Linked(Strict):
+    """Each region keeps its own rights; buyers may buy across the border at a trading ratio.
+
+    The default ratio for permits from upstream Guang'an used downstream in Changshou is the
+    reference's worked transfer coefficient d = exp(-k L / u) = 0.79 (50 km, 0.5 m/s,
+    k = 0.2/day; reference/domain.md section 8, Hung & Shaw 2005). Permits do not flow
+    upstream by default, as in Hung & Shaw's trading-ratio system.
+    """
+
+    kind: Literal["linked"]
+    ratio_guangan_to_changshou: PositiveFloat | None = Field(0.79, le=2)
+    ratio_changshou_to_guangan: PositiveFloat | None = Field(None, le=2)
+    quota_t_per_year: PositiveFloat | None = None
+
+
+class ExchangeSpec(Strict):
+    """Trading rules. Bands, block rules and T+0 settlement follow the national carbon-market
+    template (MEE rules 2021; reference section 4); block minimum 100,000 t scaled by 1/100
+    for a district market; exchange fee 0.5 % of value [L] (reference section 1)."""
+
+    design: Autarky | Integrated | Linked = Field(Integrated(kind="integrated"),
+                                                  discriminator="kind")
+    band: Annotated[float, Field(gt=0, lt=1)] | None = 0.10
+    block_band: Annotated[float, Field(gt=0, lt=1)] = 0.30
+    block_min_t: PositiveFloat = 1_000
+    max_order_t: PositiveFloat | None = None
+    fee_rate: Annotated[float, Field(ge=0, le=0.05)] = 0.005
+    settlement_lag_days: Annotated[int, Field(ge=0, le=5)] = 0
+    opening_auction: bool = True
+
+
+class PollutantSpec(Strict):
+    """A pollution-discharge right: one tonne a year of one pollutant."""
+
+    tick_yuan: PositiveFloat = 0.01
+    lot_t: PositiveFloat = 1.0
+    validity_years: PositiveInt = Field(1, le=5)
+    reference_price_yuan_per_t: dict[Region, PositiveFloat]
+    env_tax_yuan_per_t: dict[Region, NonNegativeFloat]
+
+
+class Emission(Strict):
+    """A sector's emissions of one pollutant: lognormal across firms."""
+
+    baseline_t: PositiveFloat
+    baseline_sigma: NonNegativeFloat = 0.8
+    mac10_yuan_per_t: PositiveFloat = Field(description="median marginal abatement cost when "
+                                            "abating 10 % of baseline emissions")
+    mac_sigma: NonNegativeFloat = 0.5
+
+
+class SectorSpec(Strict):
+    emissions: dict[Pollutant, Emission]
+    output: PositiveFloat = 1.0
+    output_sigma: NonNegativeFloat = Field(0.05, le=1)
+    cash_yuan: PositiveFloat = 5_000_000
+    profit_yuan: NonNegativeFloat = Field(10_000_000, description="yearly operating cash "
+                                          "flow before environmental costs")
+
+
+class RegulatorSpec(Strict):
+    """Caps and enforcement. Penalty 5x the market value of the shortfall and an equal cut of
+    next year's allocation follow State Council Order 775 (reference section 4)."""
+
+    allocation: Literal["free", "benchmark", "auction"] = "free"
+    cap_share: dict[Pollutant, Annotated[float, Field(gt=0, le=2)]]
+    cap_decline_per_year: Annotated[float, Field(ge=0, le=0.2)] = 0.02
+    penalty_multiple: Annotated[float, Field(ge=0, le=20)] = 5
+    reserve_multiple: PositiveFloat = 1.0
+    cut_next_allocation: bool = True
+
+
+class RegionSpec(Strict):
+    firms: dict[str, NonNegativeInt] = {}
+    regulator: RegulatorSpec
+
+
+class FirmEmission(Strict):
+    baseline_t: PositiveFloat
+    mac10_yuan_per_t: PositiveFloat
+
+
+class FirmSpec(Strict):
+    """One firm given by hand (for small cases and workshops)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$")]
+    region: Region
+    sector: str
+    emissions: dict[Pollutant, FirmEmission]
+    output: PositiveFloat = 1.0
+    cash_yuan: PositiveFloat = 5_000_000
+    profit_yuan: NonNegativeFloat = 10_000_000
+    strategy: Strategy = "truthful"
+
+
+class TradingSpec(Strict):
+    """How firms trade. Activity and order size are behavioural assumptions [L]."""
+
+    activity: Share = 0.15
+    order_share: Share = 0.02
+    max_order_lots: PositiveInt = 50
+    strategies: dict[Strategy, NonNegativeFloat] = {"truthful": 0.8, "zic": 0.2}
+    auction_steps: PositiveInt = Field(5, le=50)
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> TradingSpec:
+        if abs(sum(self.strategies.values()) - 1) > 1e-9:
+            raise ValueError("strategies: shares must sum to 1")
+        return self
+
+
+class Scenario(Strict):
+    """Everything a run needs besides its seed."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_\-]+$")]
+    description: str = ""
+    seed: NonNegativeInt = 1
+    calendar: CalendarSpec = CalendarSpec()
+    exchange: ExchangeSpec = ExchangeSpec()
+    trading: TradingSpec = TradingSpec()
+    pollutants: dict[Pollutant, PollutantSpec]
+    sectors: dict[str, SectorSpec] = {}
+    regions: dict[Region, RegionSpec]
+    firms: list[FirmSpec] = []
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Scenario:
+        for region, spec in self.regions.items():
+            for sector in spec.firms:
+                if sector not in self.sectors:
+                    raise ValueError(f"regions.{region}.firms: unknown sector {sector!r}")
+            for pollutant in self.pollutants:
+                if pollutant not in spec.regulator.cap_share:
+                    raise ValueError(f"regions.{region}.regulator.cap_share: missing "
+                                     f"{pollutant}")
+        for name, sector in self.sectors.items():
+            self._known_pollutants(f"sectors.{name}.emissions", sector.emissions)
+        for k, firm in enumerate(self.firms):
+            if firm.region not in self.regions:
+                raise ValueError(f"firms.{k}.region: {firm.region} has no regions entry")
+            self._known_pollutants(f"firms.{k}.emissions", firm.emissions)
+        for name, spec in self.pollutants.items():
+            for field in ("reference_price_yuan_per_t", "env_tax_yuan_per_t"):
+                missing = set(self.regions) - set(getattr(spec, field))
+                if missing:
+                    raise ValueError(f"pollutants.{name}.{field}: missing {sorted(missing)}")
+        if not self.firms and not any(sum(r.firms.values()) for r in self.regions.values()):
+            raise ValueError("regions: the scenario has no firms")
+        if len({f.name for f in self.firms}) != len(self.firms):
+            raise ValueError("firms: names must be unique")
+        return self
+
+    def _known_pollutants(self, where: str, emissions: dict[str, object]) -> None:
+        unknown = set(emissions) - set(self.pollutants)
+        if unknown:
+            raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")

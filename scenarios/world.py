@@ -1,0 +1,144 @@
+"""Assemble a runnable world from a scenario and a seed, and run it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
+                    TradingBehaviour)
+from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
+                      Venue, clock_fraction, issuer_account, retirement_account)
+from scenarios.population import build_firms
+from scenarios.results import RunResult
+from scenarios.schema import Scenario
+from scenarios.seeds import stream
+
+KG_PER_T = 1_000  # registry units of pollution rights: integer kilograms
+
+
+@dataclass
+class World:
+    """Everything a run is made of, wired together and ready for ``env.run``."""
+
+    scenario: Scenario
+    seed: int
+    env: simpy.Environment
+    registry: Registry
+    venue: Venue
+    firms: Firms
+    regulators: dict[str, Regulator]
+    traders: Traders
+    years: ComplianceYears
+
+    def run(self) -> RunResult:
+        """Run to the last true-up and collect the result tables."""
+        from scenarios.collect import collect  # the collector needs a finished world
+
+        started = time.time()
+        self.env.run(until=self.venue.calendar.horizon_days + 0.5)
+        return collect(self, started)
+
+
+def build_world(scenario: Scenario, seed: int) -> World:
+    """The world of ``scenario`` whose randomness all comes from ``seed``."""
+    env = simpy.Environment()
+    calendar = _calendar(scenario)
+    registry = Registry()
+    venue = Venue(env, calendar)
+    firms, cash_yuan = build_firms(scenario, stream(seed, "population"))
+    regions = list(scenario.regions)
+    design = _design(scenario)
+    _open_accounts(registry, firms, cash_yuan, regions, design)
+    regulators = {r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
+    behaviour = TradingBehaviour(
+        activity=scenario.trading.activity, order_share=scenario.trading.order_share,
+        max_order_lots=scenario.trading.max_order_lots,
+        penalty_multiple={r: s.regulator.penalty_multiple for r, s in scenario.regions.items()},
+        auction_steps=scenario.trading.auction_steps)
+    traders = Traders(env, venue, registry, firms, behaviour, stream(seed, "traders"))
+    years = ComplianceYears(
+        env=env, venue=venue, registry=registry, firms=firms, regulators=regulators,
+        design=design, products=_products(scenario), rules=_rules(scenario),
+        reference_ticks=_references(scenario, design), traders=traders,
+        rng=stream(seed, "output-shocks"))
+    return World(scenario, seed, env, registry, venue, firms, regulators, traders, years)
+
+
+def _calendar(scenario: Scenario) -> Calendar:
+    c = scenario.calendar
+    return Calendar(
+        start_year=c.start_year, years=c.years, days_per_year=c.days_per_year,
+        sessions=tuple((clock_fraction(a), clock_fraction(b)) for a, b in c.sessions),
+        call_open=(clock_fraction(c.call_auction_open)
+                   if c.call_auction_open and scenario.exchange.opening_auction else None))
+
+
+def _design(scenario: Scenario) -> MarketDesign:
+    d = scenario.exchange.design
+    if d.kind != "linked":
+        return MarketDesign(d.kind)
+    ratios = {}
+    if d.ratio_guangan_to_changshou is not None:
+        ratios["guangan", "changshou"] = d.ratio_guangan_to_changshou
+    if d.ratio_changshou_to_guangan is not None:
+        ratios["changshou", "guangan"] = d.ratio_changshou_to_guangan
+    lot_t = min(p.lot_t for p in scenario.pollutants.values())
+    quota = None if d.quota_t_per_year is None else int(d.quota_t_per_year / lot_t)
+    return MarketDesign("linked", ratios, quota)
+
+
+def _products(scenario: Scenario) -> dict[str, Product]:
+    return {name: Product(name, "t", round(p.lot_t * KG_PER_T), max(1, round(p.tick_yuan * 100)),
+                          p.validity_years, KG_PER_T)
+            for name, p in scenario.pollutants.items()}
+
+
+def _rules(scenario: Scenario) -> TradingRules:
+    x = scenario.exchange
+    lot_t = min(p.lot_t for p in scenario.pollutants.values())
+    return TradingRules(
+        band=x.band, block_band=x.block_band, block_min_lots=max(1, int(x.block_min_t / lot_t)),
+        max_order_lots=None if x.max_order_t is None else max(1, int(x.max_order_t / lot_t)),
+        fee_bps=round(x.fee_rate * 10_000), settlement_lag_days=x.settlement_lag_days)
+
+
+def _references(scenario: Scenario, design: MarketDesign) -> dict[tuple[str, str], int]:
+    """Opening reference price per pollutant and zone, ticks per lot (the basin zone of the
+    integrated design starts from the mean of the regions' prices)."""
+    out = {}
+    products = _products(scenario)
+    for name, spec in scenario.pollutants.items():
+        tick_fen = products[name].tick_fen
+        for zone in design.zones(list(scenario.regions)):
+            prices = spec.reference_price_yuan_per_t
+            yuan = prices[zone] if zone in prices else float(np.mean(list(prices.values())))
+            out[name, zone] = max(1, round(yuan * spec.lot_t * 100 / tick_fen))
+    return out
+
+
+def _regulator_rules(scenario: Scenario, region: str) -> RegulatorRules:
+    spec = scenario.regions[region].regulator  # type: ignore[index]
+    return RegulatorRules(
+        region=region, allocation=spec.allocation, cap_share=dict(spec.cap_share),
+        cap_decline=spec.cap_decline_per_year, penalty_multiple=spec.penalty_multiple,
+        reserve_yuan_per_t={p: s.reference_price_yuan_per_t[region] * spec.reserve_multiple
+                            for p, s in scenario.pollutants.items()},  # type: ignore[index]
+        cut_next_allocation=spec.cut_next_allocation)
+
+
+def _open_accounts(registry: Registry, firms: Firms, cash_yuan: np.ndarray,
+                   regions: list[str], design: MarketDesign) -> None:
+    registry.open_account("exchange")
+    for region in regions:
+        registry.open_account(f"gov:{region}", region)
+    for zone in set(design.zones(regions)) | set(regions):
+        registry.open_account(issuer_account(zone), may_go_negative=True)
+        registry.open_account(retirement_account(zone))
+    for account, region, yuan in zip(firms.ids, firms.region, cash_yuan):
+        registry.open_account(account, region)
+        registry.issue(OUTSIDE, account, CASH, int(round(yuan * 100)), memo="starting cash")
+
