@@ -26,7 +26,7 @@ class TradingBehaviour:
     Attributes:
         activity: chance that a firm acts in a pollutant on a trading day.
         order_share: an order's size as a share of the firm's baseline emissions.
-        max_order_lots: upper bound on one order.
+        max_order_t: upper bound on one order, t.
         penalty_multiple: by region, the penalty per missing tonne as a multiple of the
             market price; it caps what a permit is worth to a firm.
         auction_steps: price steps of a firm's demand schedule in a primary auction.
@@ -34,9 +34,46 @@ class TradingBehaviour:
 
     activity: float
     order_share: float
-    max_order_lots: int
+    max_order_t: float
     penalty_multiple: dict[str, float]
     auction_steps: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class _Position:
+    """A firm's position in one pollutant when it decides, in tonnes and yuan/t."""
+
+    slope: float
+    tax: float
+    need_t: float
+    lot_t: float
+    penalty: float
+    lots: int  # the most lots one order may carry
+    sellable: int  # lots available to sell
+
+    def buy_value(self, k: int) -> float:
+        """Value of the k-th lot bought, yuan/t."""
+        return permit_value(self.slope, self.tax, self.need_t, (k - 0.5) * self.lot_t,
+                            self.penalty)
+
+    def sell_value(self, k: int) -> float:
+        """Value given up with the k-th lot sold, yuan/t."""
+        return permit_value(self.slope, self.tax, self.need_t, -(k - 0.5) * self.lot_t,
+                            self.penalty)
+
+    def lots_worth_buying(self, price: float) -> int:
+        """How many lots, up to ``lots``, are each worth at least ``price`` yuan/t."""
+        if price > self.penalty or self.buy_value(1) < price:
+            return 0
+        k = int((self.need_t - (price + self.tax) / self.slope) / self.lot_t + 0.5)
+        return max(1, min(self.lots, k))
+
+    def lots_worth_selling(self, price: float) -> int:
+        """How many lots, up to ``lots`` and what is held, are each worth at most ``price``."""
+        if not self.sellable or self.sell_value(1) > price:
+            return 0
+        k = int(((price + self.tax) / self.slope - self.need_t) / self.lot_t + 0.5)
+        return max(1, min(self.lots, self.sellable, k))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +141,18 @@ class Traders:
         owner, instrument = self.firms.ids[firm], home.instrument
         lot_t = instrument.lot_quantity
         held_t = self.registry.holding(owner, instrument.symbol).total / instrument.scale
-        need_t = self._current[firm][pollutant] - held_t
-        lots = max(1, min(self.behaviour.max_order_lots,
-                          int(self.behaviour.order_share * self._baseline[firm][pollutant]
-                              / lot_t + 0.5)))
-        penalty = (self.behaviour.penalty_multiple[self._region[firm]]
-                   * instrument.yuan(home.reference_ticks) / lot_t)
-        args = (self._slope[firm][pollutant], self._tax[firm][pollutant], need_t)
-        buy_value = permit_value(*args, (lots - 0.5) * lot_t, penalty)
-        sell_value = permit_value(*args, -(lots - 0.5) * lot_t, penalty)
-        sellable = min(lots, self.registry.available(owner, instrument.symbol)
-                       // instrument.lot_units)
+        price_t = instrument.yuan(home.reference_ticks) / lot_t
+        position = _Position(
+            slope=self._slope[firm][pollutant], tax=self._tax[firm][pollutant],
+            need_t=self._current[firm][pollutant] - held_t, lot_t=lot_t,
+            penalty=self.behaviour.penalty_multiple[self._region[firm]] * price_t,
+            lots=max(1, min(int(self.behaviour.max_order_t / lot_t),
+                            int(self.behaviour.order_share * self._baseline[firm][pollutant]
+                                / lot_t + 0.5))),
+            sellable=self.registry.available(owner, instrument.symbol) // instrument.lot_units)
         if strategy == "zic":
-            return self._zero_intelligence(home, options, lots, sellable, buy_value, sell_value)
-        return self._truthful(home, options, lots, sellable, buy_value, sell_value)
+            return self._zero_intelligence(home, options, position)
+        return self._truthful(home, options, position, price_t)
 
     def bid_at_auction(self, primary: Market, pollutant: int) -> None:
         """Bid each eligible firm's demand schedule into a primary call auction.
@@ -148,43 +183,55 @@ class Traders:
                 except OrderRejected as rejected:
                     self.rejections[rejected.reason] += 1
 
-    def _truthful(self, home: Market, options: list[_Option], lots: int, sellable: int,
-                  buy_value: float, sell_value: float) -> list[tuple[Market, Side, int, int]]:
-        """Take the cheapest ask worth taking, else quote both sides at marginal value."""
-        orders = []
-        best = min(options, key=lambda o: _effective_ask(o), default=None)
-        if best is not None and _effective_ask(best) <= buy_value:
-            bid = _bid_ticks(best.market, buy_value * best.ratio)
+    def _truthful(self, home: Market, options: list[_Option], pos: _Position,
+                  price_t: float) -> list[tuple[Market, Side, int, int]]:
+        """Take what is worth taking at the best quotes, else quote both sides truthfully.
+
+        Every lot is priced at no better than the firm's marginal value of that lot. Resting
+        quotes are sized so the last lot's value stays within 2 % of the market price of the
+        first, which keeps a steep-cost firm's bid and ask close together.
+        """
+        best = min(options, key=_effective_ask, default=None)
+        if best is not None:
+            take = pos.lots_worth_buying(_effective_ask(best))
+            bid = _bid_ticks(best.market, pos.buy_value(take) * best.ratio) if take else None
             if bid is not None:
-                return [(best.market, Side.BUY, lots, bid)]
-        ask = _ask_ticks(home, sell_value)
-        bid_at_home = home.book.best_bid()
-        if sellable and ask is not None and bid_at_home is not None and bid_at_home >= ask:
-            return [(home, Side.SELL, sellable, ask)]
-        bid = _bid_ticks(home, buy_value)
-        if bid is not None and buy_value > 0:
-            orders.append((home, Side.BUY, lots, bid))
-        if sellable and ask is not None and (bid is None or ask > bid):
-            orders.append((home, Side.SELL, sellable, ask))
+                return [(best.market, Side.BUY, take, bid)]
+        best_bid = home.book.best_bid()
+        if best_bid is not None:
+            give = pos.lots_worth_selling(home.instrument.yuan(best_bid) / pos.lot_t)
+            ask = _ask_ticks(home, pos.sell_value(give)) if give else None
+            if ask is not None:
+                return [(home, Side.SELL, give, ask)]
+        size = max(1, min(pos.lots, int(0.02 * price_t / (pos.slope * pos.lot_t))))
+        orders = []
+        bid = _bid_ticks(home, pos.buy_value(size))
+        if bid is not None and pos.buy_value(size) > 0:
+            orders.append((home, Side.BUY, size, bid))
+        give = min(size, pos.sellable)
+        ask = _ask_ticks(home, pos.sell_value(give)) if give else None
+        if ask is not None and (bid is None or ask > bid):
+            orders.append((home, Side.SELL, give, ask))
         return orders
 
-    def _zero_intelligence(self, home: Market, options: list[_Option], lots: int,
-                           sellable: int, buy_value: float, sell_value: float
+    def _zero_intelligence(self, home: Market, options: list[_Option], pos: _Position
                            ) -> list[tuple[Market, Side, int, int]]:
         """A random price on a random side, never beyond the firm's marginal value."""
         rng = self.rng
-        if rng.random() < 0.5 or not sellable:
+        if rng.random() < 0.5 or not pos.sellable:
             option = options[rng.integers(len(options))]
             band = option.market.band()
-            limit = _bid_ticks(option.market, buy_value * option.ratio)
-            if band is None or limit is None or buy_value <= 0:
+            value = pos.buy_value(pos.lots)
+            limit = _bid_ticks(option.market, value * option.ratio)
+            if band is None or limit is None or value <= 0:
                 return []
-            return [(option.market, Side.BUY, lots, int(rng.integers(band[0], limit + 1)))]
+            return [(option.market, Side.BUY, pos.lots, int(rng.integers(band[0], limit + 1)))]
+        give = min(pos.lots, pos.sellable)
         band = home.band()
-        floor = _ask_ticks(home, sell_value)
+        floor = _ask_ticks(home, pos.sell_value(give))
         if band is None or floor is None:
             return []
-        return [(home, Side.SELL, sellable, int(rng.integers(floor, band[1] + 1)))]
+        return [(home, Side.SELL, give, int(rng.integers(floor, band[1] + 1)))]
 
     def _refresh_view(self) -> None:
         """Plain-list copies of the firm columns: scalar reads from lists are much faster

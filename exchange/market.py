@@ -200,21 +200,32 @@ class Market:
         return result.price_ticks, trades
 
     def close_day(self, day: int) -> Bar:
-        """Expire day orders, settle what is due, roll the reference price, return the bar."""
-        for order_id, _ in self.book.expire_day_orders():
-            self._finish(order_id)
-        self.settle_due(day)
+        """Roll the reference price, expire day orders, settle what is due, return the bar.
+
+        The close is the VWAP of the day's listed trades. A day without trades closes at the
+        reference moved to the best bid if buyers stood above it, or to the best ask if
+        sellers stood below it (the settlement-price rule futures exchanges use for untraded
+        days), so that a market stuck at the edge of its band can move [L].
+        """
         d = self._day
+        best_bid, best_ask = self.book.best_bid(), self.book.best_ask()
         listed = sum(q for _, q in d.prices)
         close = (round(sum(p * q for p, q in d.prices) / listed) if listed else None)
         if close is not None:
             self.reference_ticks = close
+        elif best_bid is not None and best_bid > self.reference_ticks:
+            self.reference_ticks = best_bid
+        elif best_ask is not None and best_ask < self.reference_ticks:
+            self.reference_ticks = best_ask
+        for order_id, _ in self.book.expire_day_orders():
+            self._finish(order_id)
+        self.settle_due(day)
         bar = Bar(day, self.market_id, self.instrument.symbol,
                   d.prices[0][0] if d.prices else None,
                   max(p for p, _ in d.prices) if d.prices else None,
                   min(p for p, _ in d.prices) if d.prices else None,
                   close, self.reference_ticks, listed + d.block_lots, d.value_fen, d.trades,
-                  d.block_lots, d.cross_border_lots, self.book.best_bid(), self.book.best_ask())
+                  d.block_lots, d.cross_border_lots, best_bid, best_ask)
         self.phase = "closed"
         self._day = _Day()
         return bar
@@ -226,6 +237,9 @@ class Market:
     def reset_quota(self) -> None:
         """Restore the yearly cross-border quota (called at the start of each year)."""
         self.quota_left = self.quota_lots
+        if self.quota_left is not None:
+            # Open GTC buys keep what they hold and give it back when they finish.
+            self.quota_left -= sum(o.quota_lots for o in self._open.values())
 
     # ---- orders --------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ def load_scenario(ref: str, overrides: Sequence[str] = ()) -> Scenario:
             the schema refuses; the message is one line naming the file and the field.
     """
     path = _resolve(ref)
-    data = _read_yaml(path)
+    data = _with_base(_read_yaml(path), path, seen=(path.resolve(),))
     for item in overrides:
         _apply_override(data, item, path)
     return validate(data, str(path))
@@ -93,6 +93,31 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: a scenario file must hold a mapping at the top level")
     return data
+
+
+def _with_base(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """Resolve ``extends: NAME_OR_PATH``: the base's data with this file's keys merged in."""
+    base_ref = data.pop("extends", None)
+    if base_ref is None:
+        return data
+    if not isinstance(base_ref, str):
+        raise ScenarioError(f"{path}: extends: must name a scenario")
+    local = path.parent / base_ref
+    base_path = local if local.suffix in (".yaml", ".yml") else _resolve(base_ref)
+    if base_path.resolve() in seen:
+        raise ScenarioError(f"{path}: extends: {base_ref} extends itself")
+    base = _with_base(_read_yaml(base_path), base_path, (*seen, base_path.resolve()))
+    return _merge(base, data)
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "kind" not in value:
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def _apply_override(data: dict[str, Any], item: str, path: Path) -> None:

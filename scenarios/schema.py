@@ -77,7 +77,8 @@ class PollutantSpec(Strict):
     """A pollution-discharge right: one tonne a year of one pollutant."""
 
     tick_yuan: PositiveFloat = 0.01
-    lot_t: PositiveFloat = 1.0
+    lot_t: PositiveFloat = Field(0.1, description="pollution rights trade in fractions of a "
+                                 "tonne (e.g. 13.257 t of VOCs, Yangtze Delta 2024) [L]")
     validity_years: PositiveInt = Field(1, le=5)
     reference_price_yuan_per_t: dict[Region, PositiveFloat]
     env_tax_yuan_per_t: dict[Region, NonNegativeFloat]
@@ -142,7 +143,7 @@ class TradingSpec(Strict):
 
     activity: Share = 0.15
     order_share: Share = 0.02
-    max_order_lots: PositiveInt = 50
+    max_order_t: PositiveFloat = 20.0
     strategies: dict[Strategy, NonNegativeFloat] = {"truthful": 0.8, "zic": 0.2}
     auction_steps: PositiveInt = Field(5, le=50)
 

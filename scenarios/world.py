@@ -56,7 +56,7 @@ def build_world(scenario: Scenario, seed: int) -> World:
     regulators = {r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
     behaviour = TradingBehaviour(
         activity=scenario.trading.activity, order_share=scenario.trading.order_share,
-        max_order_lots=scenario.trading.max_order_lots,
+        max_order_t=scenario.trading.max_order_t,
         penalty_multiple={r: s.regulator.penalty_multiple for r, s in scenario.regions.items()},
         auction_steps=scenario.trading.auction_steps)
     traders = Traders(env, venue, registry, firms, behaviour, stream(seed, "traders"))
