@@ -1,0 +1,180 @@
+"""The standard plots of a run, drawn from its result tables.
+
+Each function takes tables (pandas DataFrames with the columns of
+``scenarios.results.COLUMNS``) and returns a matplotlib Figure drawn on the Agg canvas.
+Figures are made without pyplot, so nothing here touches global plotting state or needs a
+display, and a figure is freed as soon as it is no longer referenced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["abatement_curve", "cross_border_flows", "price_paths", "save_all"]
+
+_DPI = 120
+
+
+def price_paths(market_daily: pd.DataFrame) -> Figure:
+    """Daily closing price of each market, one panel per product, one line per market.
+
+    Days without listed trades have no close; the line joins the days around them.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    products = sorted(market_daily["product"].dropna().unique())
+    fig, axes = _figure(max(len(products), 1))
+    fig.suptitle("Closing prices")
+    if not products:
+        _note(axes[0], "no market data")
+    for ax, product in zip(axes, products):
+        rows = market_daily[market_daily["product"] == product]
+        for market, days in rows.groupby("market", sort=True):
+            days = days.dropna(subset=["close_yuan"]).sort_values("day")
+            ax.plot(days["day"], days["close_yuan"], marker=".", markersize=3,
+                    label=str(market))
+        ax.set_title(str(product))
+        ax.set_xlabel("trading day")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("close (yuan per unit)")
+        _legend(ax, title="market")
+    return fig
+
+
+def abatement_curve(firm_years: pd.DataFrame, market_years: pd.DataFrame,
+                    year: int | None = None) -> Figure:
+    """Aggregate marginal abatement cost curve of the firms, one panel per pollutant.
+
+    Each firm's marginal abatement cost at its abatement ``a`` is ``2 C / a`` for its
+    quadratic cost ``C = s a**2 / 2``. Firms are sorted by it and drawn as steps over their
+    cumulative abatement. Horizontal lines mark each zone's mean market price (dashed) and
+    equilibrium price (dotted) from ``market_years``.
+
+    Args:
+        firm_years: the firm_years table.
+        market_years: the market_years table.
+        year: the year to draw; the last year in ``firm_years`` if None.
+    """
+    if year is None and len(firm_years):
+        year = int(firm_years["year"].max())
+    rows = firm_years[firm_years["year"] == year]
+    pollutants = sorted(rows["pollutant"].dropna().unique())
+    fig, axes = _figure(max(len(pollutants), 1))
+    fig.suptitle(f"Marginal abatement cost curve, {year}" if year is not None
+                 else "Marginal abatement cost curve")
+    if not pollutants:
+        _note(axes[0], "no firm data")
+    for ax, pollutant in zip(axes, pollutants):
+        _draw_mac_steps(ax, rows[rows["pollutant"] == pollutant])
+        prices = market_years[(market_years["year"] == year)
+                              & (market_years["pollutant"] == pollutant)]
+        _draw_price_lines(ax, prices.sort_values("zone"))
+        ax.set_title(str(pollutant))
+        ax.set_xlabel("cumulative abatement (t)")
+        ax.set_ylabel("marginal abatement cost (yuan/t)")
+        _legend(ax)
+    return fig
+
+
+def cross_border_flows(trades: pd.DataFrame) -> Figure:
+    """Yearly volume sold across the border, bars by direction, one panel per product.
+
+    Volume is the traded quantity in the seller zone's unit, before any trading ratio.
+    """
+    cross = trades[trades["cross_border"].eq(True)]
+    products = sorted(cross["product"].dropna().unique())
+    fig, axes = _figure(max(len(products), 1))
+    fig.suptitle("Cross-border volume by direction")
+    if not products:
+        _note(axes[0], "no cross-border trades")
+    for ax, product in zip(axes, products):
+        rows = cross[cross["product"] == product]
+        direction = rows["seller_region"] + " → " + rows["buyer_region"]
+        volume = (rows.groupby(["year", direction])["quantity"].sum()
+                  .unstack(fill_value=0).sort_index())
+        width = 0.8 / len(volume.columns)
+        for i, (name, values) in enumerate(volume.items()):
+            offset = (i - (len(volume.columns) - 1) / 2) * width
+            ax.bar(volume.index + offset, values, width, label=str(name))
+        ax.set_xticks(volume.index, [str(y) for y in volume.index])
+        ax.set_title(str(product))
+        ax.set_xlabel("year")
+        ax.set_ylabel(f"volume ({rows['unit'].iloc[0]})")
+        _legend(ax, title="seller → buyer")
+    return fig
+
+
+def save_all(result_tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Draw every standard plot of a run and write it as ``<folder>/<name>.png``.
+
+    Needs the tables market_daily, firm_years, market_years and trades; creates ``folder``.
+
+    Returns:
+        The paths written, in a fixed order.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {
+        "price_paths": lambda: price_paths(result_tables["market_daily"]),
+        "abatement_curve": lambda: abatement_curve(result_tables["firm_years"],
+                                                   result_tables["market_years"]),
+        "cross_border_flows": lambda: cross_border_flows(result_tables["trades"]),
+    }
+    paths = []
+    for name, draw in figures.items():
+        path = folder / f"{name}.png"
+        draw().savefig(path, dpi=_DPI)
+        paths.append(path)
+    return paths
+
+
+def _figure(panels: int) -> tuple[Figure, list[Axes]]:
+    """A figure on the Agg canvas with ``panels`` axes stacked vertically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8.0, 1.0 + 3.0 * panels), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, list(fig.subplots(panels, 1, squeeze=False)[:, 0])
+
+
+def _note(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def _legend(ax: Axes, title: str | None = None) -> None:
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(title=title)
+
+
+def _draw_mac_steps(ax: Axes, firms: pd.DataFrame) -> None:
+    firms = firms[firms["abatement_t"] > 0]
+    if firms.empty:
+        ax.text(0.5, 0.5, "no firm abated", ha="center", va="center", transform=ax.transAxes)
+        return
+    curve = pd.DataFrame({
+        "abatement_t": firms["abatement_t"].astype(float),
+        "mac": 2 * firms["abatement_cost_yuan"].astype(float) / firms["abatement_t"],
+    }).sort_values("mac", kind="stable")
+    x = [0.0, *curve["abatement_t"].cumsum()]
+    y = [*curve["mac"], curve["mac"].iloc[-1]]
+    ax.step(x, y, where="post", color="C0", label="firms' marginal abatement cost")
+
+
+def _draw_price_lines(ax: Axes, prices: pd.DataFrame) -> None:
+    for i, row in enumerate(prices.itertuples(index=False), start=1):
+        if pd.notna(row.mean_price_yuan):
+            ax.axhline(row.mean_price_yuan, color=f"C{i}", linestyle="--",
+                       label=f"mean price, {row.zone}")
+        if pd.notna(row.equilibrium_price_yuan):
+            ax.axhline(row.equilibrium_price_yuan, color=f"C{i}", linestyle=":",
+                       label=f"equilibrium price, {row.zone}")

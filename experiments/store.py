@@ -1,0 +1,188 @@
+"""Result storage: one directory per run, written atomically.
+
+A run directory holds::
+
+    manifest.json           run id, scenario, seed, row count of each table, sha256 of each file
+    tables/<name>.parquet   one file per table named in scenarios.results.COLUMNS
+    plots/<name>.png        the standard plots of experiments.plots (unless switched off)
+
+The directory is built in a hidden sibling ``.<name>.partial-<random>`` and renamed into place
+only once every file is written and synced, so a directory at the target path is always a
+whole run: an interrupted or failed write leaves the earlier result (or nothing) behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments.plots import save_all
+from scenarios.results import COLUMNS, RunResult
+
+__all__ = ["MANIFEST", "OutputExists", "check_output", "read_manifest", "read_run", "write_run"]
+
+MANIFEST = "manifest.json"
+
+
+class OutputExists(ValueError):
+    """The output path is taken and may not be replaced."""
+
+
+def check_output(out: Path | str, *, overwrite: bool = False) -> None:
+    """Check that a run may be written at ``out`` before any work is done.
+
+    Without ``overwrite`` nothing may exist at ``out``. With it, ``out`` may also be an
+    earlier run directory (one with a manifest) or an empty directory; anything else is
+    refused, so that overwriting never deletes a directory that is not a run.
+
+    Raises:
+        OutputExists: ``out`` is taken; the message names the path.
+    """
+    out = Path(out)
+    if not out.exists() and not out.is_symlink():
+        return
+    if not overwrite:
+        raise OutputExists(f"{out} exists already; choose another output directory "
+                           "or overwrite it")
+    replaceable = out.is_dir() and not out.is_symlink() and (
+        (out / MANIFEST).is_file() or not any(out.iterdir()))
+    if not replaceable:
+        raise OutputExists(f"{out} is not a run directory (no {MANIFEST}); "
+                           "refusing to replace it")
+
+
+def write_run(result: RunResult, out: Path | str, *, overwrite: bool = False,
+              plots: bool = True) -> Path:
+    """Store a run's tables, plots and manifest in the directory ``out``, atomically.
+
+    Missing parent directories are created. With ``overwrite`` an earlier run at ``out`` is
+    replaced only after the new one is complete.
+
+    Returns:
+        ``out``.
+
+    Raises:
+        OutputExists: see :func:`check_output`.
+        ValueError: a table is not named in ``COLUMNS`` or its columns differ from it.
+    """
+    out = Path(out)
+    check_output(out, overwrite=overwrite)
+    _check_tables(result.tables)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
+    partial.mkdir()
+    try:
+        _write_contents(result, partial, plots)
+        check_output(out, overwrite=overwrite)  # again: the path may have changed meanwhile
+        _publish(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return out
+
+
+def read_manifest(path: Path | str) -> dict[str, Any]:
+    """The manifest of the run directory ``path``.
+
+    Raises:
+        FileNotFoundError: ``path`` is not a run directory (it has no manifest).
+    """
+    manifest = Path(path) / MANIFEST
+    if not manifest.is_file():
+        raise FileNotFoundError(f"{path} is not a run directory: it has no {MANIFEST}")
+    data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+    return data
+
+
+def read_run(path: Path | str) -> dict[str, pd.DataFrame]:
+    """Every table of a stored run, by name, in the order of the manifest.
+
+    Raises:
+        FileNotFoundError: ``path`` has no manifest, or a table file is missing.
+    """
+    tables = read_manifest(path)["tables"]
+    return {name: pd.read_parquet(Path(path) / "tables" / f"{name}.parquet")
+            for name in tables}
+
+
+def _check_tables(tables: dict[str, pd.DataFrame]) -> None:
+    for name, table in tables.items():
+        if name not in COLUMNS:
+            raise ValueError(f"table {name!r} is not named in scenarios.results.COLUMNS")
+        expected = list(COLUMNS[name])
+        if list(table.columns) != expected:
+            missing = [c for c in expected if c not in table.columns]
+            extra = [c for c in table.columns if c not in expected]
+            raise ValueError(f"table {name!r} does not have the columns of COLUMNS "
+                             f"(missing {missing}, extra {extra}, or out of order)")
+
+
+def _write_contents(result: RunResult, folder: Path, plots: bool) -> None:
+    (folder / "tables").mkdir()
+    files = []
+    for name, table in result.tables.items():
+        path = folder / "tables" / f"{name}.parquet"
+        table.to_parquet(path, index=False)
+        files.append(path)
+    if plots:
+        files += save_all(result.tables, folder / "plots")
+    manifest = {
+        "run_id": result.run_id,
+        "scenario": result.scenario_name,
+        "seed": result.seed,
+        "tables": {name: len(table) for name, table in result.tables.items()},
+        "files": {path.relative_to(folder).as_posix(): _sync_and_hash(path)
+                  for path in files},
+    }
+    manifest_path = folder / MANIFEST
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _sync_and_hash(manifest_path)
+    for directory in {path.parent for path in files} | {folder}:
+        _sync_directory(directory)
+
+
+def _publish(partial: Path, out: Path) -> None:
+    """Rename the complete ``partial`` to ``out``, setting an earlier run aside until then."""
+    aside = None
+    if out.exists():
+        aside = out.parent / f".{out.name}.old-{secrets.token_hex(4)}"
+        os.rename(out, aside)
+        try:
+            os.rename(partial, out)
+        except BaseException:
+            os.rename(aside, out)
+            raise
+    else:
+        os.rename(partial, out)
+    _sync_directory(out.parent)
+    if aside is not None:
+        # The new run is in place; failing to delete the old copy must not fail the write.
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def _sync_and_hash(path: Path) -> str:
+    """Flush a written file to disk and return its sha256 (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+        os.fsync(file.fileno())
+    return digest.hexdigest()
+
+
+def _sync_directory(path: Path) -> None:
+    """Make renames and new entries in ``path`` durable (POSIX; a no-op on Windows)."""
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,115 @@
+"""A plain-text summary of one run, as ``cgx run`` prints it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+__all__ = ["summary_table"]
+
+_MISSING = "–"
+
+
+def summary_table(tables: Mapping[str, pd.DataFrame]) -> str:
+    """The markets and the KPIs of a run as a plain-text table.
+
+    Needs the tables market_daily, market_years and kpis. Per market: the volume-weighted
+    mean of the daily closing prices, the last close, the mean of the yearly equilibrium
+    prices, the volume and the cross-border volume. Then the KPI block. Values that are
+    missing (no trades, no benchmark) show as ``–``.
+    """
+    return "\n\n".join([
+        _markets_block(tables["market_daily"], tables["market_years"]),
+        _kpi_block(tables["kpis"]),
+    ])
+
+
+def _markets_block(market_daily: pd.DataFrame, market_years: pd.DataFrame) -> str:
+    header = ["market", "mean price", "last price", "equilibrium", "volume", "cross-border"]
+    rows = []
+    for market, days in market_daily.groupby("market", sort=True):
+        days = days.sort_values("day")
+        listed = days["volume"] - days["block_volume"]
+        traded = days["close_yuan"].notna() & (listed > 0)
+        mean = ((days["close_yuan"][traded] * listed[traded]).sum() / listed[traded].sum()
+                if traded.any() else math.nan)
+        closes = days["close_yuan"].dropna()
+        equilibrium = market_years.loc[
+            (market_years["pollutant"] == days["product"].iloc[0])
+            & (market_years["zone"] == days["zone"].iloc[0]), "equilibrium_price_yuan"].mean()
+        rows.append([str(market), _number(mean),
+                     _number(closes.iloc[-1] if len(closes) else math.nan),
+                     _number(equilibrium), _number(days["volume"].sum()),
+                     _number(days["cross_border_volume"].sum())])
+    if not rows:
+        return "Markets\n  no market data"
+    return "\n".join([
+        "Markets (prices in yuan per unit, volumes in the market's unit)",
+        _render([header, *rows]),
+        "mean price: volume-weighted mean of the daily closes; "
+        "equilibrium: mean of the yearly equilibrium prices",
+    ])
+
+
+def _kpi_block(kpis: pd.DataFrame) -> str:
+    if kpis.empty:
+        return "KPIs\n  no KPIs"
+    row = kpis.iloc[0]
+    return "KPIs\n" + _render([[label, show(row[column])] for label, column, show in _KPIS],
+                               align_left=2)
+
+
+def _render(rows: list[list[str]], align_left: int = 1) -> str:
+    """Columns padded to their widest cell; the first ``align_left`` columns left-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        padded = [cell.ljust(width) if i < align_left else cell.rjust(width)
+                  for i, (cell, width) in enumerate(zip(row, widths))]
+        lines.append("  " + "  ".join(padded).rstrip())
+    return "\n".join(lines)
+
+
+def _is_missing(x: object) -> bool:
+    return bool(pd.isna(x))
+
+
+def _number(x: float) -> str:
+    """Thousands separators; two decimals below 1,000 unless whole, none above."""
+    if _is_missing(x):
+        return _MISSING
+    return f"{x:,.0f}" if abs(x) >= 1_000 or x == round(x) else f"{x:,.2f}"
+
+
+def _yuan(x: float) -> str:
+    return _MISSING if _is_missing(x) else f"{_number(x)} yuan"
+
+
+def _percent(x: float) -> str:
+    return _MISSING if _is_missing(x) else f"{x:.1%}"
+
+
+def _ratio(x: float) -> str:
+    return _MISSING if _is_missing(x) else f"{x:.3f}"
+
+
+def _tonnes(x: float) -> str:
+    return _MISSING if _is_missing(x) else f"{_number(x)} t"
+
+
+_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("total abatement", "abatement_t", _tonnes),
+    ("abatement cost", "abatement_cost_yuan", _yuan),
+    ("least-cost benchmark", "least_cost_yuan", _yuan),
+    ("cost efficiency (1 = least cost)", "cost_efficiency", _ratio),
+    ("design benchmark", "design_benchmark_cost_yuan", _yuan),
+    ("design efficiency (1 = benchmark)", "design_efficiency", _ratio),
+    ("command-and-control cost", "command_control_cost_yuan", _yuan),
+    ("savings vs command and control", "savings_vs_command_control", _percent),
+    ("compliance rate", "compliance_rate", _percent),
+    ("penalties", "penalties_yuan", _yuan),
+    ("mean price (per unit)", "mean_price_yuan", _yuan),
+    ("price volatility", "price_volatility", _percent),
+)
