@@ -31,10 +31,7 @@ def price_paths(market_daily: pd.DataFrame) -> Figure:
     from matplotlib.ticker import MaxNLocator
 
     products = sorted(market_daily["product"].dropna().unique())
-    fig, axes = _figure(max(len(products), 1))
-    fig.suptitle("Closing prices")
-    if not products:
-        _note(axes[0], "no market data")
+    fig, axes = _figure("Closing prices", len(products), "no market data")
     for ax, product in zip(axes, products):
         rows = market_daily[market_daily["product"] == product]
         for market, days in rows.groupby("market", sort=True):
@@ -67,11 +64,8 @@ def abatement_curve(firm_years: pd.DataFrame, market_years: pd.DataFrame,
         year = int(firm_years["year"].max())
     rows = firm_years[firm_years["year"] == year]
     pollutants = sorted(rows["pollutant"].dropna().unique())
-    fig, axes = _figure(max(len(pollutants), 1))
-    fig.suptitle(f"Marginal abatement cost curve, {year}" if year is not None
-                 else "Marginal abatement cost curve")
-    if not pollutants:
-        _note(axes[0], "no firm data")
+    title = "Marginal abatement cost curve" + (f", {year}" if year is not None else "")
+    fig, axes = _figure(title, len(pollutants), "no firm data")
     for ax, pollutant in zip(axes, pollutants):
         _draw_mac_steps(ax, rows[rows["pollutant"] == pollutant])
         prices = market_years[(market_years["year"] == year)
@@ -91,10 +85,8 @@ def cross_border_flows(trades: pd.DataFrame) -> Figure:
     """
     cross = trades[trades["cross_border"].eq(True)]
     products = sorted(cross["product"].dropna().unique())
-    fig, axes = _figure(max(len(products), 1))
-    fig.suptitle("Cross-border volume by direction")
-    if not products:
-        _note(axes[0], "no cross-border trades")
+    fig, axes = _figure("Cross-border volume by direction", len(products),
+                        "no cross-border trades")
     for ax, product in zip(axes, products):
         rows = cross[cross["product"] == product]
         direction = rows["seller_region"] + " → " + rows["buyer_region"]
@@ -136,19 +128,22 @@ def save_all(result_tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Pa
     return paths
 
 
-def _figure(panels: int) -> tuple[Figure, list[Axes]]:
-    """A figure on the Agg canvas with ``panels`` axes stacked vertically."""
+def _figure(title: str, panels: int, empty: str) -> tuple[Figure, list[Axes]]:
+    """A titled figure on the Agg canvas with ``panels`` axes stacked vertically.
+
+    With no panels it has one blank axes saying ``empty``.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.0, 1.0 + 3.0 * panels), layout="constrained")
+    fig = Figure(figsize=(8.0, 1.0 + 3.0 * max(panels, 1)), layout="constrained")
     FigureCanvasAgg(fig)
-    return fig, list(fig.subplots(panels, 1, squeeze=False)[:, 0])
-
-
-def _note(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
+    fig.suptitle(title)
+    axes = list(fig.subplots(max(panels, 1), 1, squeeze=False)[:, 0])
+    if not panels:
+        axes[0].text(0.5, 0.5, empty, ha="center", va="center", transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+    return fig, axes
 
 
 def _legend(ax: Axes, title: str | None = None) -> None:
