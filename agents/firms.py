@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STRATEGIES = ("truthful", "zic")
+STRATEGIES = ("truthful", "zic", "manual")
 """``truthful``: orders at the firm's own marginal value (MAC-truthful).
 ``zic``: zero-intelligence constrained (Gode & Sunder 1993): random prices that never lose
-money against the marginal value."""
+money against the marginal value.
+``manual``: sends no orders of its own; a person (or a script) trades for it."""
 
 
 @dataclass
@@ -59,6 +60,8 @@ class Firms:
             raise ValueError("slope must be positive")
         self.current_t = self.baseline_t.copy()
         self.current_output = self.output.copy()
+        # Abatement a person has chosen for this year, t; NaN leaves it to the true-up rule.
+        self.abatement_plan_t = np.full_like(self.baseline_t, np.nan)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -68,6 +71,7 @@ class Firms:
         shock = np.exp(rng.normal(-self.output_sigma**2 / 2, self.output_sigma))
         self.current_output = self.output * shock
         self.current_t = self.baseline_t * shock[:, None]
+        self.abatement_plan_t[:] = np.nan
 
     @property
     def current_profit_yuan(self) -> np.ndarray:
@@ -99,14 +103,17 @@ def permit_value(slope: float, tax: float, need_t: float, tonnes: float, penalty
 
 
 def true_up_abatement(slope: np.ndarray, tax: np.ndarray, emissions_t: np.ndarray,
-                      holdings_t: np.ndarray, penalty: np.ndarray) -> np.ndarray:
+                      holdings_t: np.ndarray, penalty: np.ndarray,
+                      plan_t: np.ndarray | None = None) -> np.ndarray:
     """Abatement each firm chooses at the compliance true-up, t.
 
     It abates what its holdings do not cover, unless the MAC would pass the penalty plus
     the tax (then it pays the penalty on the rest), and never less than what the tax alone
-    makes worthwhile.
+    makes worthwhile. Where ``plan_t`` is given (not NaN) that choice stands instead.
     """
     needed = emissions_t - holdings_t
     worth_it = (penalty + tax) / slope
     chosen = np.maximum(np.minimum(needed, worth_it), tax / slope)
+    if plan_t is not None:
+        chosen = np.where(np.isnan(plan_t), chosen, plan_t)
     return np.clip(chosen, 0.0, emissions_t)

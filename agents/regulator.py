@@ -145,8 +145,9 @@ class Regulator:
         emissions_before = f.current_t[self.members, j]
         slope, tax = f.slope[self.members, j], f.tax[self.members, j]
         penalty = rules.penalty_multiple * price_yuan_per_t
-        abated = true_up_abatement(slope, tax, emissions_before, held_t, np.full_like(slope,
-                                                                                      penalty))
+        abated = true_up_abatement(slope, tax, emissions_before, held_t,
+                                   np.full_like(slope, penalty),
+                                   f.abatement_plan_t[self.members, j])
         emissions = emissions_before - abated
         due_units = np.ceil(emissions * scale - 1e-6).astype(np.int64)
         surrendered = np.zeros(len(ids), dtype=np.int64)

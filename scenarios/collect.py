@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from agents import STRATEGIES
 from agents.equilibrium import (RegionFirms, command_and_control, least_cost, linked_outcome,
                                 market_outcome)
 from exchange import BASIN
@@ -95,7 +96,7 @@ def _market_daily(world: World, run_id: str) -> pd.DataFrame:
 
 def _firm_years(world: World, run_id: str, trades: pd.DataFrame) -> pd.DataFrame:
     f = world.firms
-    strategies = np.array(["truthful", "zic"], dtype=object)[f.strategy]
+    strategies = np.array(STRATEGIES, dtype=object)[f.strategy]
     bought = trades.groupby(["year", "product", "buyer"])["delivered_quantity"].sum()
     sold = trades.groupby(["year", "product", "seller"])["quantity"].sum()
     paid = trades.groupby(["year", "product", "buyer"])["value_yuan"].sum()

@@ -13,7 +13,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativ
 
 Region = Literal["changshou", "guangan"]
 Pollutant = Literal["COD", "NH3N", "SO2", "NOx", "VOCs"]
-Strategy = Literal["truthful", "zic"]
+Strategy = Literal["truthful", "zic", "manual"]
 Share = Annotated[float, Field(gt=0, le=1)]
 Time = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
