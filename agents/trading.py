@@ -39,7 +39,7 @@ class TradingBehaviour:
     auction_steps: int = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Position:
     """A firm's position in one pollutant when it decides, in tonnes and yuan/t."""
 
@@ -127,6 +127,8 @@ class Traders:
         for option in options:
             option.market.cancel_all(owner)
         strategy = self._strategy[firm]
+        if strategy == "manual":
+            return
         for market, side, lots, price in self.decide(firm, pollutant, home, options, strategy):
             self.orders_sent += 1
             try:
@@ -140,7 +142,7 @@ class Traders:
         self._refresh_view()
         owner, instrument = self.firms.ids[firm], home.instrument
         lot_t = instrument.lot_quantity
-        held_t = self.registry.holding(owner, instrument.symbol).total / instrument.scale
+        held_t = self.registry.total(owner, instrument.symbol) / instrument.scale
         price_t = instrument.yuan(home.reference_ticks) / lot_t
         position = _Position(
             slope=self._slope[firm][pollutant], tax=self._tax[firm][pollutant],
@@ -166,9 +168,11 @@ class Traders:
         steps = self.behaviour.auction_steps
         for firm in np.flatnonzero(self._emits[:, pollutant]):
             region = f.region[firm]
+            if STRATEGIES[f.strategy[firm]] == "manual":
+                continue
             if region not in primary.access or not primary.access[region].may_buy:
                 continue
-            held_t = self.registry.holding(f.ids[firm], instrument.symbol).total / instrument.scale
+            held_t = self.registry.total(f.ids[firm], instrument.symbol) / instrument.scale
             need_t = f.current_t[firm, pollutant] - held_t
             lots = int(need_t / steps / lot_t)
             penalty = self.behaviour.penalty_multiple[region] * penalty_ref

@@ -59,7 +59,7 @@ class Registry:
         self._balances: dict[str, dict[str, list[int]]] = {}
         self._may_go_negative: set[str] = {OUTSIDE}
         self._regions: dict[str, str | None] = {}
-        self._journal: list[Entry] = []
+        self._journal: list[tuple[int, str, str, str, str, str, str, int, str]] = []
         self.day = 0
         self.open_account(OUTSIDE, may_go_negative=True)
 
@@ -90,6 +90,11 @@ class Registry:
         row = self._balances[self._check(account)].get(asset)
         return Holding(*row) if row else Holding(0, 0, 0)
 
+    def total(self, account: str, asset: str) -> int:
+        """Everything an account holds of ``asset``: available, locked and pledged."""
+        row = self._balances[self._check(account)].get(asset)
+        return row[0] + row[1] + row[2] if row else 0
+
     def available(self, account: str, asset: str) -> int:
         row = self._balances[self._check(account)].get(asset)
         return row[0] if row else 0
@@ -113,20 +118,25 @@ class Registry:
             ExchangeError: an unknown account or a negative amount.
             InsufficientBalance: the debited balance would go below zero.
         """
-        if amount < 0:
-            raise ExchangeError(f"{kind}: amount must not be negative, got {amount}")
-        if not amount:
+        if amount <= 0:
+            if amount < 0:
+                raise ExchangeError(f"{kind}: amount must not be negative, got {amount}")
             return
-        src = self._balances[self._check(debit)][asset]
-        dst = self._balances[self._check(credit)][asset]
+        balances = self._balances
+        if debit not in balances or credit not in balances:
+            self._check(debit)
+            self._check(credit)
+        src = balances[debit][asset]
+        dst = balances[credit][asset]
         i, j = _BUCKETS[debit_bucket], _BUCKETS[credit_bucket]
         if src[i] < amount and debit not in self._may_go_negative:
             raise InsufficientBalance(
                 f"{kind}: {debit} has {src[i]} {asset} {debit_bucket}, needs {amount}")
         src[i] -= amount
         dst[j] += amount
-        self._journal.append(Entry(len(self._journal), self.day, kind, debit, debit_bucket,
-                                   credit, credit_bucket, asset, amount, memo))
+        # Plain tuples: this is the hottest line of a run; Entry objects are made on read.
+        self._journal.append((self.day, kind, debit, debit_bucket, credit, credit_bucket,
+                              asset, amount, memo))
 
     def issue(self, issuer: str, to: str, asset: str, amount: int, memo: str = "") -> None:
         """Create units: the issuer's balance goes negative by what it has put out."""
@@ -169,7 +179,7 @@ class Registry:
 
     @property
     def journal(self) -> tuple[Entry, ...]:
-        return tuple(self._journal)
+        return tuple(Entry(seq, *row) for seq, row in enumerate(self._journal))
 
     def totals(self) -> dict[str, int]:
         """Sum of every balance per asset across all accounts; zero when nothing leaked."""
@@ -190,7 +200,7 @@ class Registry:
             if total:
                 raise ExchangeError(f"audit: {asset} sums to {total}, not 0")
         replay: dict[tuple[str, str, str], int] = defaultdict(int)
-        for e in self._journal:
+        for e in self.journal:
             replay[e.debit, e.asset, e.debit_bucket] -= e.amount
             replay[e.credit, e.asset, e.credit_bucket] += e.amount
         for account, balances in self._balances.items():
