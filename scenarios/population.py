@@ -23,6 +23,13 @@ def build_firms(scenario: Scenario, rng: np.random.Generator) -> tuple[Firms, np
         for sector_name, count in spec.firms.items():
             rows.extend(_drawn(scenario, region, sector_name, count, pollutants, rng))
     rows.extend(_listed(scenario, pollutants))
+    manual = set(scenario.trading.manual_firms)
+    unknown = manual - {r["id"] for r in rows}
+    if unknown:
+        raise ValueError(f"trading.manual_firms: no firms {sorted(unknown)} in the scenario")
+    for row in rows:
+        if row["id"] in manual:
+            row["strategy"] = "manual"
     baseline = np.array([r["baseline"] for r in rows], dtype=float)
     mac10 = np.array([r["mac10"] for r in rows], dtype=float)
     slope = np.where(baseline > 0, mac10 / (_MAC_AT * np.where(baseline > 0, baseline, 1)), 1.0)

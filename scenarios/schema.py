@@ -146,6 +146,8 @@ class TradingSpec(Strict):
     max_order_t: PositiveFloat = 20.0
     strategies: dict[Strategy, NonNegativeFloat] = {"truthful": 0.8, "zic": 0.2}
     auction_steps: PositiveInt = Field(5, le=50)
+    manual_firms: list[str] = Field([], description="firm ids traded by people (workshops); "
+                                    "they send no orders of their own")
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> TradingSpec:
