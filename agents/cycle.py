@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from agents.firms import Firms
+from agents.ratings import update_scores
 from agents.regulator import Regulator, TrueUp
 from agents.trading import Traders
 from exchange import (BASIN, CASH, OUTSIDE, Market, MarketDesign, ProcessGenerator, Product, Registry,
@@ -59,6 +60,28 @@ class ComplianceYears:
         self._listed: list[Market] = []
         self._year_rows: dict[tuple[str, str], YearRecord] = {}
         self.env.process(self.run())
+        self.env.process(self.cash_flow())
+
+    def cash_flow(self) -> ProcessGenerator:
+        """Operating cash flow arrives monthly; at each year's open, firms pay their owners
+        what they hold beyond three months of it (a retention rule [L]), so cash does not
+        pile up and the lumpy true-up has to be planned for."""
+        cal = self.venue.calendar
+        for month in range(cal.years * 12):
+            day = (month // 12) * cal.days_per_year + (month % 12) * cal.days_per_year // 12
+            yield self.env.timeout(day + 0.005 - self.env.now)  # after the year's opening
+            if month % 12 == 0:
+                self._pay_dividends()
+            monthly = self.firms.current_profit_yuan / 12
+            for account, yuan in zip(self.firms.ids, monthly.tolist()):
+                self.registry.issue(OUTSIDE, account, CASH, int(round(yuan * 100)),
+                                    memo="operating cash flow")
+
+    def _pay_dividends(self) -> None:
+        keep = self.firms.current_profit_yuan * 3 / 12 * 100
+        for account, retained in zip(self.firms.ids, keep.tolist()):
+            surplus = self.registry.cash(account) - int(retained)
+            self.registry.transfer(account, OUTSIDE, CASH, max(0, surplus), memo="dividend")
 
     def run(self) -> ProcessGenerator:
         cal = self.venue.calendar
@@ -81,7 +104,6 @@ class ComplianceYears:
         year = self.venue.calendar.start_year + index
         self.firms.draw_year(self.rng)
         self.current_t[year] = self.firms.current_t.copy()
-        self._pay_operating_profit()
         allocation = np.zeros((len(self.firms), len(self.firms.pollutants)))
         for j, (name, product) in enumerate(self.products.items()):
             refs = {z: self.reference_ticks[name, z] for z in self.design.zones(self.regions)}
@@ -94,12 +116,6 @@ class ComplianceYears:
                 self._listed.append(market)
         for j, name in enumerate(self.products):
             self.allocations[year, name] = allocation[:, j]
-
-    def _pay_operating_profit(self) -> None:
-        """Firms' yearly cash flow from operations enters from outside the model."""
-        for account, yuan in zip(self.firms.ids, self.firms.current_profit_yuan.tolist()):
-            self.registry.issue(OUTSIDE, account, CASH, int(round(yuan * 100)),
-                                memo="operating profit")
 
     def _allocate(self, market: Market, pollutant: str, index: int) -> np.ndarray:
         """Free or benchmark allocation, or a primary auction, by each regulator of the zone."""
@@ -170,7 +186,19 @@ class ComplianceYears:
                            range(year - product.validity_years + 1, year + 1)]
                 result = regulator.true_up(name, symbols, product.scale, prices[name, zone])
                 self.true_ups.append((year, result))
+        self._rate_firms(year)
         self._retire_expired(year)
+
+    def _rate_firms(self, year: int) -> None:
+        """The regulators' yearly environmental credit rating, from the year's record."""
+        f = self.firms
+        shortfall = np.zeros(len(f), dtype=bool)
+        unpaid = np.zeros(len(f), dtype=bool)
+        for y, t in self.true_ups:
+            if y == year:
+                shortfall[t.firms] |= t.shortfall_t > 1e-9
+                unpaid[t.firms] |= t.unpaid_yuan > 0.005
+        f.env_score = update_scores(f.env_score, shortfall, unpaid, f.defaulted)
 
     def _retire_expired(self, year: int) -> None:
         for name, product in self.products.items():

@@ -60,6 +60,9 @@ class Firms:
             raise ValueError("slope must be positive")
         self.current_t = self.baseline_t.copy()
         self.current_output = self.output.copy()
+        # Environmental credit score (agents.ratings) and whether the firm has defaulted.
+        self.env_score = np.full(len(self.ids), 90.0)
+        self.defaulted = np.zeros(len(self.ids), dtype=bool)
         # Abatement a person has chosen for this year, t; NaN leaves it to the true-up rule.
         self.abatement_plan_t = np.full_like(self.baseline_t, np.nan)
 

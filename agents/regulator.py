@@ -74,10 +74,12 @@ class Regulator:
     firms: Firms
     registry: Registry
     members: np.ndarray = field(init=False)
+    cap_scale: float = field(init=False)
     shortfall_t: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = np.flatnonzero(self.firms.region == self.rules.region)
+        self.cap_scale = 1.0  # a stress test may tighten every cap from a date on
         self.shortfall_t = {p: np.zeros(len(self.members)) for p in self.firms.pollutants}
 
     def cap_t(self, pollutant: str, year_index: int) -> float:
@@ -85,7 +87,7 @@ class Regulator:
         j = self.firms.pollutant(pollutant)
         historic = self.firms.baseline_t[self.members, j].sum()
         share = self.rules.cap_share[pollutant] * (1 - self.rules.cap_decline * year_index)
-        return max(0.0, historic * share)
+        return max(0.0, historic * share * self.cap_scale)
 
     def allocation_t(self, pollutant: str, year_index: int) -> np.ndarray:
         """Free allocation of each member firm, t (zero under auction)."""

@@ -213,6 +213,8 @@ class Market:
         close = (round(sum(p * q for p, q in d.prices) / listed) if listed else None)
         if close is not None:
             self.reference_ticks = close
+        elif self.book.in_call_phase:  # quotes are not prices before the auction uncrosses
+            pass
         elif best_bid is not None and best_bid > self.reference_ticks:
             self.reference_ticks = best_bid
         elif best_ask is not None and best_ask < self.reference_ticks:
@@ -243,9 +245,19 @@ class Market:
 
     # ---- orders --------------------------------------------------------------------------
 
+    @property
+    def reference_ticks(self) -> int:
+        """The price today's band is centred on: the previous close."""
+        return self._reference_ticks
+
+    @reference_ticks.setter
+    def reference_ticks(self, ticks: int) -> None:
+        self._reference_ticks = ticks
+        self._band = _band(ticks, self.rules.band)  # read on every order: computed once
+
     def band(self) -> tuple[int, int] | None:
         """Lowest and highest admissible limit price today, in ticks; None when unbounded."""
-        return _band(self.reference_ticks, self.rules.band)
+        return self._band
 
     def submit(self, owner: str, side: Side, lots: int, price_ticks: int | None = None,
                tif: TimeInForce = TimeInForce.DAY, *, day: int = 0) -> Ack:
@@ -356,7 +368,8 @@ class Market:
             sell.locked -= units
             buy.quota_lots -= min(buy.quota_lots, fill.lots)
             buyer_access = self.access[self._registry.region_of(fill.buyer) or ""]
-            delivered = (int(units * buyer_access.ratio) if buyer_access.cross_border
+            # The epsilon keeps a product such as 100 * 0.29 from flooring a unit short.
+            delivered = (int(units * buyer_access.ratio + 1e-9) if buyer_access.cross_border
                          else units)
             trade = Trade(len(self.trades) + 1, day, self.market_id, instrument.symbol, kind,
                           fill.buyer, fill.seller, self._registry.region_of(fill.buyer) or "",

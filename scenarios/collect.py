@@ -16,6 +16,7 @@ from agents import STRATEGIES
 from agents.equilibrium import (RegionFirms, command_and_control, least_cost, linked_outcome,
                                 market_outcome)
 from exchange import BASIN
+from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.results import RunResult, frame
 
 if TYPE_CHECKING:
@@ -45,12 +46,13 @@ def collect(world: World, started: float) -> RunResult:
     daily = _market_daily(world, run_id)
     firm_years = _firm_years(world, run_id, trades)
     market_years, bench = _market_years(world, run_id, daily, trades)
-    tables = {
-        "trades": trades, "market_daily": daily, "firm_years": firm_years,
-        "market_years": market_years,
-        "kpis": _kpis(world, run_id, trades, daily, firm_years, market_years, bench),
-        "run": _run_row(world, run_id, started),
-    }
+    tables = {"trades": trades, "market_daily": daily, "firm_years": firm_years,
+              "market_years": market_years, **credit_tables(world, run_id)}
+    kpis = _kpis(world, run_id, trades, daily, firm_years, market_years, bench)
+    for key, value in credit_kpis(world, tables).items():
+        kpis[key] = value
+    tables["kpis"] = kpis
+    tables["run"] = _run_row(world, run_id, started)
     return RunResult(run_id, world.scenario.name, world.seed, tables)
 
 

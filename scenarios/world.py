@@ -10,6 +10,10 @@ import simpy
 
 from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
                     TradingBehaviour)
+from agents.banks import Bank, CreditPolicy, JointRules
+from agents.credit import CENTRAL_BANK, Credit, CreditDemand
+from agents.ratings import draw_scores
+from agents.stress import Shock, StressTest
 from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
                       Venue, clock_fraction, issuer_account, retirement_account)
 from scenarios.population import build_firms
@@ -33,6 +37,8 @@ class World:
     regulators: dict[str, Regulator]
     traders: Traders
     years: ComplianceYears
+    credit: Credit | None = None
+    stress: StressTest | None = None
 
     def run(self) -> RunResult:
         """Run to the last true-up and collect the result tables."""
@@ -50,6 +56,8 @@ def build_world(scenario: Scenario, seed: int) -> World:
     registry = Registry()
     venue = Venue(env, calendar)
     firms, cash_yuan = build_firms(scenario, stream(seed, "population"))
+    firms.env_score = draw_scores(dict(scenario.ratings.shares), len(firms),
+                                  stream(seed, "ratings"))
     regions = list(scenario.regions)
     design = _design(scenario)
     _open_accounts(registry, firms, cash_yuan, regions, design)
@@ -65,7 +73,42 @@ def build_world(scenario: Scenario, seed: int) -> World:
         design=design, products=_products(scenario), rules=_rules(scenario),
         reference_ticks=_references(scenario, design), traders=traders,
         rng=stream(seed, "output-shocks"))
-    return World(scenario, seed, env, registry, venue, firms, regulators, traders, years)
+    credit = _credit(scenario, env, venue, registry, firms, stream(seed, "credit"))
+    shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector) for s in scenario.stress]
+    stress = StressTest(env, venue, registry, years, credit, shocks) if shocks else None
+    return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
+                 credit, stress)
+
+
+def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
+            firms: Firms, rng: np.random.Generator) -> Credit | None:
+    """Banks with their capital and deposits as cash, under the scenario's regime."""
+    spec = scenario.banks
+    if spec is None:
+        return None
+    registry.open_account(CENTRAL_BANK, may_go_negative=True)
+    banks = []
+    for b in spec.lenders:
+        account = f"bank:{b.name}"
+        registry.open_account(account, b.region)
+        registry.issue(OUTSIDE, account, CASH, int(round((b.capital_yuan + b.deposits_yuan)
+                                                         * 100)), memo="capital and deposits")
+        banks.append(Bank(b.name, b.region, account, b.capital_yuan, b.deposits_yuan))
+    p, grades = spec.policy, ("green", "blue", "yellow", "red")
+    policy = CreditPolicy(
+        lpr=p.lpr, spread_bp=tuple(p.spread_bp.get(g) for g in grades),  # type: ignore[misc]
+        green_discount_bp=p.green_discount_bp,
+        pd_by_grade=tuple(p.pd_by_grade[g] for g in grades), lgd_unsecured=p.lgd_unsecured,
+        lgd_secured=p.lgd_secured, ltv=p.ltv_pollution_right,
+        margin_call_drop=p.margin_call_drop, single_borrower_share=p.single_borrower_share,
+        min_car=p.min_capital_ratio, deposit_rate=p.deposit_rate,
+        refinance_share=p.refinance_share, refinance_rate=p.refinance_rate,
+        ebitda_multiple=p.ebitda_multiple)
+    j, d = spec.joint, spec.demand
+    return Credit(env, venue, registry, firms, banks, policy,
+                  JointRules(j.min_banks, j.mandatory_yuan, j.voluntary_yuan, j.vote_threshold),
+                  spec.regime, spec.reporting_lag_months,
+                  CreditDemand(**d.model_dump()), rng)
 
 
 def _calendar(scenario: Scenario) -> Calendar:

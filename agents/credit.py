@@ -1,0 +1,594 @@
+"""The monthly credit cycle: defaults, debt service, margin calls, new lending.
+
+Each month, just after midnight of its first trading day (before the market opens):
+
+1. in the first month of a year, draw the year's systematic factor and, from the one-factor
+   model (:mod:`agents.risk`), which firms fail this year and in which month;
+2. service every performing loan: a failing firm defaults on all its loans (cross-default),
+   and so does a firm whose cash cannot meet what is due;
+3. mark pledged rights to the market: a fall past the margin-call trigger is met with more
+   rights or cash, or the loan defaults;
+4. take loan requests (working capital; green abatement investment in January) and grant
+   them by the scenario's joint-credit regime;
+5. book interest, refinancing and the month's balance sheets.
+
+Defaulted collateral is foreclosed to the lead bank and sold through the exchange at the
+bottom of the day's band: forced sales move prices (the fire-sale channel).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from agents.banks import Bank, CreditPolicy, JointRules, Loan, Purpose, Regime
+from agents.firms import Firms
+from agents.ratings import grade_of
+from agents.risk import asset_correlation, draw_defaults, risk_weighted_assets
+from exchange import (BASIN, CASH, OUTSIDE, OrderRejected, ProcessGenerator, Registry, Side,
+                      Venue)
+
+CENTRAL_BANK = "pboc"
+
+
+@dataclass(frozen=True, slots=True)
+class CreditDemand:
+    """What makes firms borrow [L].
+
+    Attributes:
+        target_leverage: median debt the firms aim for, in years of operating cash flow;
+            they borrow for their business (bullet loans of ``business_months``) up to it.
+        leverage_sigma: spread of the target across firms (lognormal); firms aiming above
+            the banks' ceiling are the ones that over-borrow where banks cannot see it.
+        leverage_pd: elasticity of a firm's PD to leverage above the median target.
+        business_months: term of business loans.
+        buffer_months: months of environmental costs a firm wants in cash; it borrows
+            working capital, secured by its rights, when it falls short.
+        working_capital_months: term of working-capital loans.
+        invest_cut: share by which an abatement investment cuts the MAC slope.
+        invest_cost_yuan_per_t: investment per tonne a year of baseline emissions.
+        invest_term_months: term of green abatement loans.
+        min_loan_yuan: smallest loan a bank books.
+    """
+
+    target_leverage: float = 2.5
+    leverage_sigma: float = 0.5
+    leverage_pd: float = 0.35
+    business_months: int = 36
+    buffer_months: float = 3.0
+    working_capital_months: int = 12
+    invest_cut: float = 0.3
+    invest_cost_yuan_per_t: float = 3000.0
+    invest_term_months: int = 60
+    min_loan_yuan: float = 100_000.0
+
+
+@dataclass(slots=True)
+class Event:
+    month: int
+    kind: str
+    firm: str
+    bank: str
+    amount_yuan: float
+    detail: str
+
+
+class Credit:
+    """Banks lending to firms under one joint-credit regime."""
+
+    def __init__(self, env: simpy.Environment, venue: Venue, registry: Registry, firms: Firms,
+                 banks: list[Bank], policy: CreditPolicy, joint: JointRules, regime: Regime,
+                 reporting_lag_months: int, demand: CreditDemand,
+                 rng: np.random.Generator) -> None:
+        self.env, self.venue, self.registry, self.firms = env, venue, registry, firms
+        self.banks = {b.name: b for b in banks}
+        self.policy, self.joint, self.regime = policy, joint, regime
+        self.lag = reporting_lag_months
+        self.demand = demand
+        self.rng = rng
+        self.loans: list[Loan] = []
+        self.events: list[Event] = []
+        self.monthly: list[tuple] = []
+        self.factors: dict[int, float] = {}
+        self.failures: dict[int, np.ndarray] = {}
+        self.pd_at_draw: dict[int, np.ndarray] = {}
+        self.pd_multiplier = np.ones(len(firms))
+        self.defaulted = firms.defaulted
+        self.invested = np.zeros(len(firms), dtype=bool)
+        self._fail_month = np.full(len(firms), -1)
+        self.target_leverage = demand.target_leverage * rng.lognormal(
+            -demand.leverage_sigma**2 / 2, demand.leverage_sigma, len(firms))
+        self._ids = itertools.count(1)
+        self._debt_history: list[np.ndarray] = []
+        env.process(self.run())
+
+    # ---- timing --------------------------------------------------------------------------
+
+    def run(self) -> ProcessGenerator:
+        cal = self.venue.calendar
+        for month in range(cal.years * 12):
+            day = (month // 12) * cal.days_per_year + (month % 12) * cal.days_per_year // 12
+            yield self.env.timeout(day + 0.01 - self.env.now)  # after the year's true-up
+            self.month(month)
+
+    def month(self, month: int) -> None:
+        """One credit cycle (see the module docstring)."""
+        if month % 12 == 0:
+            self._draw_failures(month)
+        for loan in [ln for ln in self.loans if ln.status == "performing"]:
+            self._service(loan, month)
+        self._margin_calls(month)
+        self._debt_history.append(self.debt_fen())
+        for firm, purpose, amount in self._requests(month):
+            self.request(firm, amount, purpose, month)
+        self._book_month(month)
+
+    # ---- defaults ------------------------------------------------------------------------
+
+    def firm_pd(self) -> np.ndarray:
+        """Each firm's yearly PD from its environmental grade (and any stress multiplier)."""
+        pd = np.asarray(self.policy.pd_by_grade)[grade_of(self.firms.env_score)]
+        ebitda = np.maximum(self.firms.current_profit_yuan, 1.0) * 100
+        leverage = self.debt_fen() / ebitda
+        excess = np.maximum(leverage - self.demand.target_leverage, 0.0)
+        return np.clip(pd * self.pd_multiplier * np.exp(self.demand.leverage_pd * excess),
+                       0.0, 0.999)
+
+    def _draw_failures(self, month: int) -> None:
+        pd = self.firm_pd()
+        z = float(self.rng.standard_normal())
+        failing = draw_defaults(pd, asset_correlation(pd), z, self.rng)
+        self.factors[month // 12] = z
+        self.failures[month // 12] = failing
+        self.pd_at_draw[month // 12] = pd
+        self._fail_month = np.where(failing, month + self.rng.integers(0, 12, len(pd)), -1)
+
+    def _service(self, loan: Loan, month: int) -> None:
+        firm = loan.borrower
+        if self._fail_month[firm] == month or self.defaulted[firm]:
+            self.default(firm, month, "failure")
+            return
+        interest = round(loan.balance_fen * loan.rate / 12)
+        principal = loan.installment_fen(month)
+        account = self.firms.ids[firm]
+        cash = self.registry.cash(account)
+        if cash < interest + principal and cash >= interest and self._roll_over(loan, month):
+            principal = 0
+        if cash < interest + principal:
+            self.default(firm, month, "liquidity")
+            return
+        self._pay_lenders(loan, account, interest, principal, month)
+        if not loan.balance_fen:
+            loan.status, loan.end_month = "repaid", month
+            self._release_collateral(loan)
+
+    def _roll_over(self, loan: Loan, month: int) -> bool:
+        """Extend a maturing bullet loan the firm cannot repay from cash, if its lenders
+        would lend to it today (not refused for its grade, within the ceiling they see)."""
+        if loan.purpose == "abatement" or loan.collateral_units:
+            return False
+        firm = loan.borrower
+        if self.policy.rate(int(grade_of(self.firms.env_score[firm])), False) is None:
+            return False
+        lead = self.banks[loan.lead]
+        seen = self._seen_debt_fen(lead, firm) if self.regime != "joint_committee" \
+            else int(self.debt_fen()[firm])
+        if loan.committee and seen > self.ceiling_fen(firm):
+            return False
+        if not loan.committee and seen - loan.balance_fen > self.ceiling_fen(firm):
+            return False
+        loan.term_months += self.demand.business_months
+        self._event(month, "rollover", self.firms.ids[firm], loan.lead, loan.balance_fen / 100,
+                    "")
+        return True
+
+    def _pay_lenders(self, loan: Loan, account: str, interest: int, principal: int,
+                     month: int) -> None:
+        for bank_name, fen in loan.lender_split(interest + principal).items():
+            self.registry.transfer(account, self.banks[bank_name].account, CASH, fen,
+                                   memo=f"loan {loan.loan_id}")
+        for bank_name, fen in loan.lender_split(principal).items():
+            bank = self.banks[bank_name]
+            bank.exposure_fen[loan.borrower] -= fen
+        for bank_name, fen in loan.lender_split(interest).items():
+            self.banks[bank_name].interest_income_yuan += fen / 100
+        loan.balance_fen -= principal
+        if loan.refinanced_fen:
+            repay = min(loan.refinanced_fen, round(principal * self.policy.refinance_share))
+            self._repay_refinancing(loan, repay)
+
+    def default(self, firm: int, month: int, reason: str) -> None:
+        """The firm stops paying: every performing loan defaults, collateral is foreclosed
+        and sold, and what the firm's cash covers is recovered."""
+        self.defaulted[firm] = True
+        account = self.firms.ids[firm]
+        for loan in [ln for ln in self.loans if ln.borrower == firm
+                     and ln.status == "performing"]:
+            loan.status, loan.end_month = "defaulted", month
+            self.events.append(Event(month, "default", account, loan.lead,
+                                     loan.balance_fen / 100, reason))
+            if loan.collateral_units:
+                self._foreclose(loan, month)
+            recovered = min(self.registry.cash(account), loan.balance_fen - loan.recovered_fen)
+            for bank_name, fen in loan.lender_split(recovered).items():
+                self.registry.transfer(account, self.banks[bank_name].account, CASH, fen,
+                                       memo=f"recovery {loan.loan_id}")
+            loan.recovered_fen += recovered
+            # The rest of the estate (plant, receivables) lies outside the model: it
+            # recovers up to 1 - LGD of the loan.
+            estate = int((1 - self.policy.lgd_unsecured) * loan.balance_fen) - loan.recovered_fen
+            for bank_name, fen in loan.lender_split(max(0, estate)).items():
+                self.registry.issue(OUTSIDE, self.banks[bank_name].account, CASH, fen,
+                                    memo=f"estate {loan.loan_id}")
+            loan.recovered_fen += max(0, estate)
+            self._write_off(loan, month)
+
+    def _write_off(self, loan: Loan, month: int) -> None:
+        loan.loss_fen = max(0, loan.balance_fen - loan.recovered_fen)
+        for bank_name, fen in loan.lender_split(loan.balance_fen).items():
+            self.banks[bank_name].exposure_fen[loan.borrower] -= fen
+        for bank_name, fen in loan.lender_split(loan.loss_fen).items():
+            self.banks[bank_name].losses_yuan += fen / 100
+        if loan.refinanced_fen:
+            self._repay_refinancing(loan, loan.refinanced_fen)
+        self.events.append(Event(month, "recovery", self.firms.ids[loan.borrower], loan.lead,
+                                 loan.recovered_fen / 100, f"loss {loan.loss_fen / 100:.0f}"))
+
+    # ---- collateral ----------------------------------------------------------------------
+
+    def _foreclose(self, loan: Loan, month: int) -> None:
+        lead = self.banks[loan.lead]
+        units, symbol = loan.collateral_units, loan.collateral
+        assert symbol is not None
+        self.registry.foreclose(self.firms.ids[loan.borrower], lead.account, symbol, units,
+                                memo=f"loan {loan.loan_id}")
+        loan.collateral_units = 0
+        self.events.append(Event(month, "foreclosure", self.firms.ids[loan.borrower],
+                                 lead.name, units, symbol))
+        self.env.process(self._fire_sale(lead, symbol, loan))
+
+    def _fire_sale(self, bank: Bank, symbol: str, loan: Loan) -> ProcessGenerator:
+        """Sell foreclosed rights at the bottom of the band each day until they are gone."""
+        cal = self.venue.calendar
+        while self.registry.available(bank.account, symbol) > 0:
+            day = self.venue.day
+            at = day + cal.sessions[0][0] + 1e-6
+            if self.env.now >= at:
+                at = day + 1 + cal.sessions[0][0] + 1e-6
+            if at >= cal.horizon_days:
+                return
+            yield self.env.timeout(at - self.env.now)
+            market = next((m for m in self.venue.markets.values()
+                           if m.instrument.symbol == symbol), None)
+            if market is None:  # the vintage has expired: nothing left to sell
+                return
+            band = market.band()
+            lots = self.registry.available(bank.account, symbol) // market.instrument.lot_units
+            if not lots or band is None:
+                return
+            try:
+                ack = market.submit(bank.account, Side.SELL, lots, band[0], day=self.venue.day)
+            except OrderRejected:
+                continue
+            sold = sum(f.lots * f.price_ticks for f in ack.fills) * market.instrument.tick_fen
+            recovered = min(sold, loan.loss_fen)  # proceeds first make good the loss
+            loan.recovered_fen += recovered
+            loan.loss_fen -= recovered
+            bank.losses_yuan -= recovered / 100
+            self.events.append(Event(self._month_of(self.venue.day), "fire_sale",
+                                     self.firms.ids[loan.borrower], bank.name, sold / 100,
+                                     symbol))
+
+    def _month_of(self, day: int) -> int:
+        cal = self.venue.calendar
+        return cal.year_index(day) * 12 + cal.month_of(day)
+
+    def _release_collateral(self, loan: Loan) -> None:
+        if loan.collateral_units:
+            self.registry.release(self.firms.ids[loan.borrower], loan.collateral,  # type: ignore
+                                  loan.collateral_units, memo=f"loan {loan.loan_id}")
+            loan.collateral_units = 0
+
+    def _price_fen_per_unit(self, symbol: str) -> float | None:
+        for market in self.venue.markets.values():
+            if market.instrument.symbol == symbol:
+                i = market.instrument
+                return market.reference_ticks * i.tick_fen / i.lot_units
+        return None
+
+    def _margin_calls(self, month: int) -> None:
+        trigger = self.policy.ltv / (1 - self.policy.margin_call_drop)
+        for loan in self.loans:
+            if loan.status != "performing" or not loan.collateral_units:
+                continue
+            price = self._price_fen_per_unit(loan.collateral)  # type: ignore[arg-type]
+            if price is None:
+                continue
+            if loan.balance_fen <= trigger * loan.collateral_units * price:
+                continue
+            self._meet_margin_call(loan, price, month)
+
+    def _meet_margin_call(self, loan: Loan, price: float, month: int) -> None:
+        account = self.firms.ids[loan.borrower]
+        symbol = loan.collateral
+        assert symbol is not None
+        needed = int(loan.balance_fen / (self.policy.ltv * price)) - loan.collateral_units
+        extra = min(needed, self.registry.available(account, symbol))
+        self.registry.pledge(account, symbol, extra, memo=f"margin call {loan.loan_id}")
+        loan.collateral_units += extra
+        shortfall_fen = int((needed - extra) * price * self.policy.ltv)
+        self.events.append(Event(month, "margin_call", account, loan.lead,
+                                 needed * price / 100, symbol))
+        if shortfall_fen <= 0:
+            return
+        if self.registry.cash(account) < shortfall_fen:
+            self.default(loan.borrower, month, "margin_call")
+            return
+        self._pay_lenders(loan, account, 0, min(shortfall_fen, loan.balance_fen), month)
+
+    # ---- lending -------------------------------------------------------------------------
+
+    def debt_fen(self) -> np.ndarray:
+        """Every firm's outstanding debt across all banks, fen."""
+        debt = np.zeros(len(self.firms), dtype=np.int64)
+        for bank in self.banks.values():
+            for firm, fen in bank.exposure_fen.items():
+                debt[firm] += fen
+        return debt
+
+    def _requests(self, month: int) -> list[tuple[int, Purpose, int]]:
+        out: list[tuple[int, Purpose, int]] = []
+        f, d = self.firms, self.demand
+        if month % 12 == 0 and month >= 12:
+            for firm in np.flatnonzero(self._worth_investing()):
+                cost = d.invest_cost_yuan_per_t * f.baseline_t[firm].sum()
+                out.append((int(firm), "abatement", int(cost * 100)))
+        gap = (self.target_leverage * f.current_profit_yuan * 100 - self.debt_fen())
+        for firm in np.flatnonzero(gap > np.maximum(d.min_loan_yuan * 100,
+                                                    0.2 * f.current_profit_yuan * 100)):
+            if not self.defaulted[firm]:
+                out.append((int(firm), "business", int(gap[firm])))
+        costs = self._monthly_costs_fen()
+        for firm, account in enumerate(f.ids):
+            want = int(d.buffer_months * costs[firm]) - self.registry.cash(account)
+            if want >= d.min_loan_yuan * 100 and not self.defaulted[firm]:
+                out.append((firm, "working_capital", want))
+        return out
+
+    def _monthly_costs_fen(self) -> np.ndarray:
+        """A month of environmental costs: the tax and the permit price on all emissions."""
+        f = self.firms
+        prices = np.zeros(len(f.pollutants))
+        for market in self.venue.markets.values():
+            i = market.instrument
+            j = f.pollutants.index(i.product) if i.product in f.pollutants else None
+            if j is not None:
+                prices[j] = max(prices[j], market.reference_ticks * i.tick_fen / i.lot_quantity)
+        return ((f.tax * 100 + prices) * f.current_t).sum(axis=1) / 12
+
+    def _worth_investing(self) -> np.ndarray:
+        """Firms for which cutting the MAC slope pays over the loan's term at today's
+        prices and rates (the saving of a quadratic cost at price p is (p+t)^2/2 * dS)."""
+        f, d = self.firms, self.demand
+        price = np.zeros(len(f.pollutants))
+        for market in self.venue.markets.values():
+            i = market.instrument
+            if i.product in f.pollutants:
+                j = f.pollutants.index(i.product)
+                price[j] = max(price[j], i.yuan(market.reference_ticks) / i.lot_quantity)
+        margin = (price + f.tax) * (f.baseline_t > 0)
+        saving = (margin**2 / 2 * (1 / (f.slope * (1 - d.invest_cut)) - 1 / f.slope)).sum(axis=1)
+        years = d.invest_term_months / 12
+        rate = self.policy.lpr
+        annuity = (1 - (1 + rate) ** -years) / rate
+        cost = d.invest_cost_yuan_per_t * f.baseline_t.sum(axis=1)
+        return (saving * annuity > cost) & ~self.invested & ~self.defaulted
+
+    def request(self, firm: int, amount_fen: int, purpose: Purpose, month: int) -> int:
+        """Ask the banks for a loan; return the amount granted, fen."""
+        grade = int(grade_of(self.firms.env_score[firm]))
+        green = purpose == "abatement"
+        rate = self.policy.rate(grade, green)
+        account = self.firms.ids[firm]
+        if rate is None or self.defaulted[firm]:
+            self._deny(month, account, amount_fen, "rating" if rate is None else "defaulted")
+            return 0
+        if self.regime == "joint_committee" and self._committee_firm(firm, amount_fen):
+            granted = self._committee_loan(firm, amount_fen, purpose, rate, month)
+        else:
+            granted = self._bilateral_loans(firm, amount_fen, purpose, rate, month)
+        if granted < amount_fen:
+            self._deny(month, account, amount_fen - granted, "limit")
+        if granted and purpose == "abatement":
+            self.invested[firm] = True
+            self.firms.slope[firm] *= 1 - self.demand.invest_cut
+            self.registry.transfer(account, OUTSIDE, CASH, granted, memo="abatement investment")
+        return granted
+
+    def ceiling_fen(self, firm: int) -> int:
+        """Debt the firm can carry: a multiple of its yearly operating cash flow (EBITDA)."""
+        return int(self.policy.ebitda_multiple * self.firms.current_profit_yuan[firm] * 100)
+
+    def _seen_debt_fen(self, bank: Bank, firm: int) -> int:
+        """What a bank knows of a firm's debt under the regime."""
+        if self.regime == "independent":
+            return bank.exposure_fen.get(firm, 0)
+        if self.lag == 0:
+            return int(sum(b.exposure_fen.get(firm, 0) for b in self.banks.values()))
+        history = self._debt_history
+        lagged = history[max(0, len(history) - 1 - self.lag)] if history else None
+        return int(lagged[firm]) if lagged is not None else 0
+
+    def _bilateral_loans(self, firm: int, amount: int, purpose: Purpose, rate: float,
+                         month: int) -> int:
+        granted = 0
+        for bank in self._bank_order(firm):
+            room = min(amount - granted,
+                       self.ceiling_fen(firm) - self._seen_debt_fen(bank, firm),
+                       self._room_fen(bank, firm))
+            if room >= self.demand.min_loan_yuan * 100:
+                self._book_loan(firm, room, purpose, rate, {bank.name: 1.0}, month, False)
+                granted += room
+            if granted >= amount:
+                break
+        return granted
+
+    def _committee_firm(self, firm: int, amount: int) -> bool:
+        lenders = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0]
+        total = sum(b.exposure_fen.get(firm, 0) for b in lenders) + amount
+        return len(lenders) >= self.joint.min_banks or total >= self.joint.voluntary_yuan * 100
+
+    def _committee_loan(self, firm: int, amount: int, purpose: Purpose, rate: float,
+                        month: int) -> int:
+        """The committee's one ceiling across all banks, early warning, a vote weighted by
+        claims, and a syndicate led by the largest lender."""
+        debt = int(self.debt_fen()[firm])
+        account = self.firms.ids[firm]
+        if debt > self.ceiling_fen(firm) or grade_of(self.firms.env_score[firm]) >= 2:
+            self._event(month, "early_warning", account, "", amount / 100, "credit frozen")
+            return 0
+        amount = min(amount, self.ceiling_fen(firm) - debt)
+        members = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0] or \
+            list(self._bank_order(firm))[: self.joint.min_banks]
+        claims = {b.name: max(b.exposure_fen.get(firm, 0), 1) for b in members}
+        yes = {b.name: self._room_fen(b, firm) for b in members if self._room_fen(b, firm) > 0}
+        if sum(claims[n] for n in yes) < self.joint.vote_threshold * sum(claims.values()):
+            self._event(month, "committee_refusal", account, "", amount / 100, "vote")
+            return 0
+        weight = sum(claims[n] for n in yes)
+        shares = {n: claims[n] / weight for n in yes}
+        amount = min(amount, *(int(yes[n] / s) for n, s in shares.items()))
+        if amount < self.demand.min_loan_yuan * 100:
+            return 0
+        self._book_loan(firm, amount, purpose, rate, shares, month, True)
+        return amount
+
+    def _bank_order(self, firm: int) -> list[Bank]:
+        """Home-region banks first, each group in a random order."""
+        region = self.firms.region[firm]
+        banks = list(self.banks.values())
+        order = self.rng.permutation(len(banks))
+        return sorted((banks[k] for k in order), key=lambda b: b.region != region)
+
+    def _room_fen(self, bank: Bank, firm: int) -> int:
+        """What the bank may still lend the firm: the single-borrower limit and its cash."""
+        limit = int(self.policy.single_borrower_share * bank.capital_yuan * 100)
+        cash = self.registry.cash(bank.account)
+        if self._capital_ratio(bank) < self.policy.min_car:
+            return 0
+        return max(0, min(limit - bank.exposure_fen.get(firm, 0), cash))
+
+    def _book_loan(self, firm: int, amount: int, purpose: Purpose, rate: float,
+                   shares: dict[str, float], month: int, committee: bool) -> Loan:
+        lead = max(shares, key=lambda n: (shares[n], n))
+        term = {"abatement": self.demand.invest_term_months,
+                "business": self.demand.business_months,
+                "working_capital": self.demand.working_capital_months}[purpose]
+        loan = Loan(next(self._ids), firm, purpose, purpose == "abatement", amount, amount,
+                    rate, month, term, shares, lead, committee)
+        account = self.firms.ids[firm]
+        for bank_name, fen in loan.lender_split(amount).items():
+            bank = self.banks[bank_name]
+            self.registry.transfer(bank.account, account, CASH, fen, memo=f"loan {loan.loan_id}")
+            bank.exposure_fen[firm] = bank.exposure_fen.get(firm, 0) + fen
+        self._pledge(loan, month)
+        if loan.green:
+            loan.refinanced_fen = int(amount * self.policy.refinance_share)
+            for bank_name, fen in loan.lender_split(loan.refinanced_fen).items():
+                self.registry.issue(CENTRAL_BANK, self.banks[bank_name].account, CASH, fen,
+                                    memo=f"refinancing {loan.loan_id}")
+                self.banks[bank_name].refinancing_yuan += fen / 100
+        self.loans.append(loan)
+        return loan
+
+    def _pledge(self, loan: Loan, month: int) -> None:
+        """Secure a working-capital loan with the firm's rights, where the lead bank
+        recognises them (its own region's, or any under the joint committee)."""
+        if loan.purpose != "working_capital":
+            return
+        account = self.firms.ids[loan.borrower]
+        lead = self.banks[loan.lead]
+        for market in self.venue.markets.values():
+            i = market.instrument
+            recognised = i.zone in (BASIN, lead.region) or self.regime == "joint_committee"
+            held = self.registry.available(account, i.symbol)
+            if not recognised or held <= 0 or self.firms.region[loan.borrower] not in i.holders:
+                continue
+            price = market.reference_ticks * i.tick_fen / i.lot_units
+            units = min(held, int(loan.principal_fen / (self.policy.ltv * price)) + 1)
+            self.registry.pledge(account, i.symbol, units, memo=f"loan {loan.loan_id}")
+            loan.collateral, loan.collateral_units = i.symbol, units
+            loan.term_months = min(loan.term_months, 12 - month % 12)  # repaid before true-up
+            return
+
+    def _repay_refinancing(self, loan: Loan, fen: int) -> None:
+        for bank_name, part in loan.lender_split(fen).items():
+            bank = self.banks[bank_name]
+            self.registry.transfer(bank.account, CENTRAL_BANK, CASH, part,
+                                   memo=f"refinancing {loan.loan_id}")
+            bank.refinancing_yuan -= part / 100
+        loan.refinanced_fen -= fen
+
+    def _deny(self, month: int, account: str, fen: int, reason: str) -> None:
+        self._event(month, "denied", account, "", fen / 100, reason)
+
+    def _event(self, month: int, kind: str, firm: str, bank: str, yuan: float,
+               detail: str) -> None:
+        self.events.append(Event(month, kind, firm, bank, yuan, detail))
+
+    # ---- accounts ------------------------------------------------------------------------
+
+    def _capital_ratio(self, bank: Bank) -> float:
+        rwa = self._rwa(bank)
+        return self._capital(bank) / rwa if rwa > 0 else float("inf")
+
+    def _capital(self, bank: Bank) -> float:
+        return (bank.capital_yuan + bank.interest_income_yuan - bank.interest_expense_yuan
+                - bank.losses_yuan)
+
+    def _rwa(self, bank: Bank) -> float:
+        firms = np.fromiter(bank.exposure_fen, dtype=np.int64, count=len(bank.exposure_fen))
+        if not len(firms):
+            return 0.0
+        exposure = np.fromiter(bank.exposure_fen.values(), dtype=float) / 100
+        pd = self.firm_pd()[firms]
+        return float(np.sum(risk_weighted_assets(exposure, pd, self.policy.lgd_unsecured,
+                                                 2.5)))
+
+    def _book_month(self, month: int) -> None:
+        """Interest on deposits and refinancing, then one balance-sheet row per bank."""
+        green = defaultdict(int)
+        npl = defaultdict(int)
+        for loan in self.loans:
+            if loan.status == "performing" and loan.green:
+                for n, fen in loan.lender_split(loan.balance_fen).items():
+                    green[n] += fen
+            # Defaulted loans count as non-performing for the year their workout takes.
+            if loan.status == "defaulted" and month - (loan.end_month or 0) < 12:
+                for n, fen in loan.lender_split(loan.balance_fen).items():
+                    npl[n] += fen
+        pd = self.firm_pd()
+        for bank in self.banks.values():
+            # Deposits fund the loan book; the rest of the bank's balance sheet is outside
+            # the model, so only the loans' funding cost is booked.
+            for creditor, fen in (
+                    (OUTSIDE, bank.loans_yuan * self.policy.deposit_rate / 12 * 100),
+                    (CENTRAL_BANK, bank.refinancing_yuan * self.policy.refinance_rate / 12 * 100)):
+                paid = min(round(fen), self.registry.cash(bank.account))
+                self.registry.transfer(bank.account, creditor, CASH, paid, memo="interest")
+                bank.interest_expense_yuan += paid / 100
+            firms = list(bank.exposure_fen)
+            provisions = sum(bank.exposure_fen[f] / 100 * pd[f] * self.policy.lgd_unsecured
+                             for f in firms)
+            rwa = self._rwa(bank)
+            capital = self._capital(bank)
+            self.monthly.append((month, bank.name, bank.region, capital, bank.deposits_yuan,
+                                 bank.loans_yuan, green[bank.name] / 100, npl[bank.name] / 100,
+                                 bank.losses_yuan, provisions, bank.interest_income_yuan,
+                                 bank.interest_expense_yuan, bank.refinancing_yuan, rwa,
+                                 capital / rwa if rwa else np.nan,
+                                 self.registry.cash(bank.account) / 100))
