@@ -508,8 +508,8 @@ class Credit:
     def _pledge(self, loan: Loan, month: int) -> None:
         """Secure a working-capital loan with the firm's rights, where the lead bank
         recognises them (its own region's, or any under the joint committee)."""
-        if loan.purpose != "working_capital":
-            return
+        if loan.purpose != "working_capital" or month % 12 == 11:
+            return  # rights pledged in the last month could not be freed for the true-up
         account = self.firms.ids[loan.borrower]
         lead = self.banks[loan.lead]
         for market in self.venue.markets.values():
@@ -522,7 +522,8 @@ class Credit:
             units = min(held, int(loan.principal_fen / (self.policy.ltv * price)) + 1)
             self.registry.pledge(account, i.symbol, units, memo=f"loan {loan.loan_id}")
             loan.collateral, loan.collateral_units = i.symbol, units
-            loan.term_months = min(loan.term_months, 12 - month % 12)  # repaid before true-up
+            # Due in the year's last month, so the rights are free again for the true-up.
+            loan.term_months = min(loan.term_months, 11 - month % 12)
             return
 
     def _repay_refinancing(self, loan: Loan, fen: int) -> None:

@@ -55,6 +55,7 @@ class ComplianceYears:
     true_ups: list[tuple[int, TrueUp]] = field(default_factory=list)
     years: list[YearRecord] = field(default_factory=list)
     current_t: dict[int, np.ndarray] = field(default_factory=dict)
+    slope: dict[int, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._listed: list[Market] = []
@@ -169,6 +170,7 @@ class ComplianceYears:
     def close_year(self, index: int) -> None:
         """Delist the vintage, true up every region, retire what expires."""
         year = self.venue.calendar.start_year + index
+        self.slope[year] = self.firms.slope.copy()  # investments during the year count
         closing = [m for m in self._listed if m.instrument.vintage == year]
         prices: dict[tuple[str, str], float] = {}
         for market in closing:

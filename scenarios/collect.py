@@ -130,7 +130,7 @@ def _benchmarks(world: World, year: int, pollutant: str, supply: dict[str, float
     """Equilibrium prices by zone, and the design's, the least and the uniform-cut costs."""
     f, design = world.firms, world.years.design
     j = f.pollutant(pollutant)
-    e, s, tax = world.years.current_t[year][:, j], f.slope[:, j], f.tax[:, j]
+    e, s, tax = world.years.current_t[year][:, j], world.years.slope[year][:, j], f.tax[:, j]
     total = sum(supply.values())
     pooled_least = least_cost(e, s, tax, total).cost_yuan
     uniform = command_and_control(e, s, total).cost_yuan
