@@ -104,6 +104,10 @@ class Credit:
             -demand.leverage_sigma**2 / 2, demand.leverage_sigma, len(firms))
         self._ids = itertools.count(1)
         self._debt_history: list[np.ndarray] = []
+        self._debt = np.zeros(len(firms), dtype=np.int64)  # kept in step with exposures
+        self._loans_of: dict[int, list[Loan]] = defaultdict(list)
+        self._pd = np.zeros(len(firms))  # PDs of the month, fixed at its start
+        self._rwa_of: dict[str, float] = {}
         env.process(self.run())
 
     # ---- timing --------------------------------------------------------------------------
@@ -117,6 +121,8 @@ class Credit:
 
     def month(self, month: int) -> None:
         """One credit cycle (see the module docstring)."""
+        self._pd = self.firm_pd()
+        self._rwa_of = {name: self._rwa(bank) for name, bank in self.banks.items()}
         if month % 12 == 0:
             self._draw_failures(month)
         for loan in [ln for ln in self.loans if ln.status == "performing"]:
@@ -139,7 +145,7 @@ class Credit:
                        0.0, 0.999)
 
     def _draw_failures(self, month: int) -> None:
-        pd = self.firm_pd()
+        pd = self._pd
         z = float(self.rng.standard_normal())
         failing = draw_defaults(pd, asset_correlation(pd), z, self.rng)
         self.factors[month // 12] = z
@@ -176,7 +182,7 @@ class Credit:
             return False
         lead = self.banks[loan.lead]
         seen = self._seen_debt_fen(lead, firm) if self.regime != "joint_committee" \
-            else int(self.debt_fen()[firm])
+            else int(self._debt[firm])
         if loan.committee and seen > self.ceiling_fen(firm):
             return False
         if not loan.committee and seen - loan.balance_fen > self.ceiling_fen(firm):
@@ -192,8 +198,7 @@ class Credit:
             self.registry.transfer(account, self.banks[bank_name].account, CASH, fen,
                                    memo=f"loan {loan.loan_id}")
         for bank_name, fen in loan.lender_split(principal).items():
-            bank = self.banks[bank_name]
-            bank.exposure_fen[loan.borrower] -= fen
+            self._expose(self.banks[bank_name], loan.borrower, -fen)
         for bank_name, fen in loan.lender_split(interest).items():
             self.banks[bank_name].interest_income_yuan += fen / 100
         loan.balance_fen -= principal
@@ -206,8 +211,7 @@ class Credit:
         and sold, and what the firm's cash covers is recovered."""
         self.defaulted[firm] = True
         account = self.firms.ids[firm]
-        for loan in [ln for ln in self.loans if ln.borrower == firm
-                     and ln.status == "performing"]:
+        for loan in [ln for ln in self._loans_of[firm] if ln.status == "performing"]:
             loan.status, loan.end_month = "defaulted", month
             self.events.append(Event(month, "default", account, loan.lead,
                                      loan.balance_fen / 100, reason))
@@ -230,7 +234,7 @@ class Credit:
     def _write_off(self, loan: Loan, month: int) -> None:
         loan.loss_fen = max(0, loan.balance_fen - loan.recovered_fen)
         for bank_name, fen in loan.lender_split(loan.balance_fen).items():
-            self.banks[bank_name].exposure_fen[loan.borrower] -= fen
+            self._expose(self.banks[bank_name], loan.borrower, -fen)
         for bank_name, fen in loan.lender_split(loan.loss_fen).items():
             self.banks[bank_name].losses_yuan += fen / 100
         if loan.refinanced_fen:
@@ -334,11 +338,12 @@ class Credit:
 
     def debt_fen(self) -> np.ndarray:
         """Every firm's outstanding debt across all banks, fen."""
-        debt = np.zeros(len(self.firms), dtype=np.int64)
-        for bank in self.banks.values():
-            for firm, fen in bank.exposure_fen.items():
-                debt[firm] += fen
-        return debt
+        return self._debt.copy()
+
+    def _expose(self, bank: Bank, firm: int, fen: int) -> None:
+        """Change a bank's exposure to a firm, keeping the firms' debt in step."""
+        bank.exposure_fen[firm] = bank.exposure_fen.get(firm, 0) + fen
+        self._debt[firm] += fen
 
     def _requests(self, month: int) -> list[tuple[int, Purpose, int]]:
         out: list[tuple[int, Purpose, int]] = []
@@ -418,7 +423,7 @@ class Credit:
         if self.regime == "independent":
             return bank.exposure_fen.get(firm, 0)
         if self.lag == 0:
-            return int(sum(b.exposure_fen.get(firm, 0) for b in self.banks.values()))
+            return int(self._debt[firm])
         history = self._debt_history
         lagged = history[max(0, len(history) - 1 - self.lag)] if history else None
         return int(lagged[firm]) if lagged is not None else 0
@@ -446,7 +451,7 @@ class Credit:
                         month: int) -> int:
         """The committee's one ceiling across all banks, early warning, a vote weighted by
         claims, and a syndicate led by the largest lender."""
-        debt = int(self.debt_fen()[firm])
+        debt = int(self._debt[firm])
         account = self.firms.ids[firm]
         if debt > self.ceiling_fen(firm) or grade_of(self.firms.env_score[firm]) >= 2:
             self._event(month, "early_warning", account, "", amount / 100, "credit frozen")
@@ -494,7 +499,9 @@ class Credit:
         for bank_name, fen in loan.lender_split(amount).items():
             bank = self.banks[bank_name]
             self.registry.transfer(bank.account, account, CASH, fen, memo=f"loan {loan.loan_id}")
-            bank.exposure_fen[firm] = bank.exposure_fen.get(firm, 0) + fen
+            self._expose(bank, firm, fen)
+            self._rwa_of[bank_name] = self._rwa_of.get(bank_name, 0.0) + float(
+                risk_weighted_assets(fen / 100, self._pd[firm], self.policy.lgd_unsecured, 2.5))
         self._pledge(loan, month)
         if loan.green:
             loan.refinanced_fen = int(amount * self.policy.refinance_share)
@@ -503,6 +510,7 @@ class Credit:
                                     memo=f"refinancing {loan.loan_id}")
                 self.banks[bank_name].refinancing_yuan += fen / 100
         self.loans.append(loan)
+        self._loans_of[firm].append(loan)
         return loan
 
     def _pledge(self, loan: Loan, month: int) -> None:
@@ -544,7 +552,7 @@ class Credit:
     # ---- accounts ------------------------------------------------------------------------
 
     def _capital_ratio(self, bank: Bank) -> float:
-        rwa = self._rwa(bank)
+        rwa = self._rwa_of.get(bank.name, 0.0)
         return self._capital(bank) / rwa if rwa > 0 else float("inf")
 
     def _capital(self, bank: Bank) -> float:
@@ -556,7 +564,7 @@ class Credit:
         if not len(firms):
             return 0.0
         exposure = np.fromiter(bank.exposure_fen.values(), dtype=float) / 100
-        pd = self.firm_pd()[firms]
+        pd = self._pd[firms]
         return float(np.sum(risk_weighted_assets(exposure, pd, self.policy.lgd_unsecured,
                                                  2.5)))
 
@@ -572,7 +580,7 @@ class Credit:
             if loan.status == "defaulted" and month - (loan.end_month or 0) < 12:
                 for n, fen in loan.lender_split(loan.balance_fen).items():
                     npl[n] += fen
-        pd = self.firm_pd()
+        pd = self._pd
         for bank in self.banks.values():
             # Deposits fund the loan book; the rest of the bank's balance sheet is outside
             # the model, so only the loans' funding cost is booked.

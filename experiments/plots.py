@@ -104,6 +104,30 @@ def cross_border_flows(trades: pd.DataFrame) -> Figure:
     return fig
 
 
+def credit_over_time(bank_months: pd.DataFrame) -> Figure:
+    """Loans outstanding (green shaded), non-performing loans and the lowest capital ratio,
+    month by month, per region of the lending banks."""
+    fig, axes = _figure("Bank lending", 3 if len(bank_months) else 0, "no banks")
+    if bank_months.empty:
+        return fig
+    by = bank_months.groupby(["month", "region"])
+    sums = by[["loans_yuan", "green_loans_yuan", "npl_yuan"]].sum().unstack("region") / 1e6
+    for region in sums["loans_yuan"].columns:
+        line, = axes[0].plot(sums.index, sums["loans_yuan"][region], label=f"{region}: all")
+        axes[0].fill_between(sums.index, sums["green_loans_yuan"][region], alpha=0.3,
+                             color=line.get_color(), label=f"{region}: green")
+        axes[1].plot(sums.index, sums["npl_yuan"][region], label=region)
+    lowest = by["capital_ratio"].min().unstack("region")
+    for region in lowest.columns:
+        axes[2].plot(lowest.index, lowest[region], label=region)
+    for ax, label in zip(axes, ("loans (m yuan)", "non-performing (m yuan)",
+                                "lowest capital ratio")):
+        ax.set_xlabel("month")
+        ax.set_ylabel(label)
+        _legend(ax, title="banks of")
+    return fig
+
+
 def save_all(result_tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
     """Draw every standard plot of a run and write it as ``<folder>/<name>.png``.
 
@@ -120,6 +144,8 @@ def save_all(result_tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Pa
                                                    result_tables["market_years"]),
         "cross_border_flows": lambda: cross_border_flows(result_tables["trades"]),
     }
+    if len(result_tables.get("bank_months", ())):
+        figures["credit"] = lambda: credit_over_time(result_tables["bank_months"])
     paths = []
     for name, draw in figures.items():
         path = folder / f"{name}.png"

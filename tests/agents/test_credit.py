@@ -138,3 +138,19 @@ def test_exposure_network_analysis() -> None:
     firm = result["exposures"]["firm"].iloc[0]
     assert all(path[0] == f"firm:{firm}" and path[1].startswith("bank:")
                for path in contagion_paths(graph, firm))
+
+
+def test_stress_shocks_hit_prices_and_banks_on_their_day() -> None:
+    shocks = ("stress=[{day: 45, kind: price_collapse, pollutant: COD, size: 0.5},"
+              " {day: 45, kind: output_shock, sector: chemical, size: 0.5}]")
+    calm = build_world(load_scenario("tiny", [BANKS.replace("REGIME", "independent")]), 6)
+    hit = build_world(load_scenario("tiny", [BANKS.replace("REGIME", "independent"),
+                                             shocks]), 6)
+    calm_result, hit_result = calm.run(), hit.run()
+    assert hit.stress.applied == [(45, "price_collapse"), (45, "output_shock")]
+    before = calm_result["market_daily"].set_index("day")["close_yuan"]
+    after = hit_result["market_daily"].set_index("day")["close_yuan"]
+    assert after.loc[45:50].mean() < 0.9 * before.loc[45:50].mean()
+    pd.testing.assert_series_equal(after.loc[:44], before.loc[:44])  # nothing before the day
+    assert hit.credit.pd_multiplier.max() == pytest.approx(2.0)
+    hit.registry.audit()
