@@ -21,6 +21,8 @@ from experiments.store import OutputExists, check_output, write_run
 from experiments.summary import summary_table
 
 if TYPE_CHECKING:
+    from experiments.runner import ExperimentResult
+
     Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = ["build_parser", "main"]
@@ -142,17 +144,211 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- experiment ------------------------------------------------------------------------
+
+
+def _add_experiment(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "experiment", help="run, resume and report experiments (many runs)",
+        description="Experiments: designs of many runs over factors and replications, "
+        "run in parallel, stored in one directory and reported.")
+    group = parser.add_subparsers(title="experiment commands", metavar="COMMAND",
+                                  required=True)
+    listing = group.add_parser("list", help="list the built-in experiments")
+    listing.set_defaults(handler=_experiment_list)
+    check = group.add_parser("validate", help="check an experiment file and plan its runs")
+    check.add_argument("experiment", metavar="FILE_OR_NAME")
+    check.set_defaults(handler=_experiment_validate)
+    run = group.add_parser("run", help="run every point x replication of an experiment",
+                           description="Run an experiment and store every run under DIR.")
+    run.add_argument("experiment", metavar="FILE_OR_NAME",
+                     help="a built-in experiment (see `cgx experiment list`) or a YAML file")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="experiment directory (default: runs/<experiment name>)")
+    _add_execution(run)
+    run.set_defaults(handler=_experiment_run)
+    resume = group.add_parser("resume", help="do the runs of an experiment not stored yet")
+    resume.add_argument("folder", type=Path, metavar="DIR")
+    resume.add_argument("--retry-failed", action="store_true",
+                        help="run the failed runs again too")
+    _add_execution(resume)
+    resume.set_defaults(handler=_experiment_resume)
+    status = group.add_parser("status", help="runs complete, failed and missing")
+    status.add_argument("folder", type=Path, metavar="DIR")
+    status.set_defaults(handler=_experiment_status)
+    report = group.add_parser("report", help="write the HTML report of an experiment")
+    report.add_argument("folder", type=Path, metavar="DIR")
+    report.add_argument("--out", type=Path, metavar="FILE",
+                        help="report file (default: DIR/report.html)")
+    report.set_defaults(handler=_experiment_report)
+
+
+def _add_execution(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=_positive, metavar="N",
+                        help="worker processes (default: every core)")
+    parser.add_argument("--backend", choices=("local", "dask", "serial"), default="local",
+                        help="local processes (default), a Dask cluster, or one by one here")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address (with --backend dask; default: start "
+                        "a local cluster)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _experiment_list(args: argparse.Namespace) -> int:
+    from experiments.spec import builtin_experiments
+
+    experiments = builtin_experiments()
+    width = max((len(name) for name in experiments), default=0)
+    for name, description in sorted(experiments.items()):
+        print(f"{name.ljust(width)}  {description}")
+    return 0
+
+
+def _experiment_validate(args: argparse.Namespace) -> int:
+    from experiments.design import plan_experiment
+    from experiments.spec import load_experiment
+
+    spec, text, base = load_experiment(args.experiment)
+    plan = plan_experiment(spec, text, base)
+    print(f"ok: {spec.name}: {len(plan.points)} points x {spec.replications} replications "
+          f"= {plan.total} runs")
+    return 0
+
+
+def _experiment_run(args: argparse.Namespace) -> int:
+    from experiments.runner import run_experiment
+    from experiments.spec import load_experiment
+
+    out = args.out or Path("runs") / load_experiment(args.experiment)[0].name
+    result = run_experiment(args.experiment, out, workers=args.workers,
+                            backend=args.backend, scheduler=args.scheduler,
+                            progress=_progress(args))
+    return _finish(result)
+
+
+def _experiment_resume(args: argparse.Namespace) -> int:
+    from experiments.runner import resume_experiment
+
+    result = resume_experiment(args.folder, retry_failed=args.retry_failed,
+                               workers=args.workers, backend=args.backend,
+                               scheduler=args.scheduler, progress=_progress(args))
+    return _finish(result)
+
+
+def _experiment_status(args: argparse.Namespace) -> int:
+    from experiments.runner import experiment_status
+
+    result = experiment_status(args.folder)
+    print(f"{result.total} runs: {result.ok} complete, {result.failed} failed, "
+          f"{result.missing} missing")
+    return 0 if result.ok == result.total else 1
+
+
+def _experiment_report(args: argparse.Namespace) -> int:
+    from experiments.report import write_report
+
+    print(f"report written to {write_report(args.folder, args.out)}")
+    return 0
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    return False if args.no_progress else None
+
+
+def _finish(result: ExperimentResult) -> int:
+    from experiments.catalog import open_store
+    from experiments.report import summary_text
+
+    with open_store(result.folder) as store:
+        print(summary_text(store))
+    print(f"\n{result.total} runs: {result.ok} complete, {result.failed} failed, "
+          f"{result.missing} missing ({result.ran} run now in {result.seconds:.0f} s); "
+          f"results in {result.folder}")
+    if result.failed:
+        print(f"see the failures with: cgx query {result.folder} \"SELECT run_key, "
+              "error_type, error_message FROM runs WHERE status = 'failed'\"")
+    return 0 if result.ok == result.total else 1
+
+
+# ---- query -----------------------------------------------------------------------------
+
+
+def _add_query(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "query", help="run SQL over an experiment's results",
+        description="Run a SQL query (DuckDB) over an experiment's runs table and one view "
+        "per result table across all complete runs, e.g. "
+        "\"SELECT point_name, avg(cost_efficiency) FROM kpis GROUP BY ALL\".")
+    parser.add_argument("folder", type=Path, metavar="DIR", help="experiment directory")
+    parser.add_argument("sql", metavar="SQL")
+    parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    parser.set_defaults(handler=_query)
+
+
+def _query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from experiments.catalog import open_store
+    from experiments.spec import ExperimentError
+
+    with open_store(args.folder) as store:
+        try:
+            frame = store.query(args.sql)
+        except duckdb.Error as error:
+            raise ExperimentError(f"query: {error}") from None
+    if args.csv:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        print(frame.to_string(index=False, max_rows=None) if len(frame) else
+              "(no rows) columns: " + ", ".join(map(str, frame.columns)))
+    return 0
+
+
+# ---- workshop --------------------------------------------------------------------------
+
+
+def _add_workshop(commands: Commands) -> None:
+    parser = commands.add_parser("workshop", help="the browser game for teaching workshops",
+                                 description="Serve the workshop game: people play firms "
+                                 "next to simulated agents (see docs/workshop.md).")
+    actions = parser.add_subparsers(title="workshop commands", metavar="COMMAND",
+                                    required=True)
+    serve = actions.add_parser("serve", help="start the workshop web server",
+                               description="Start the workshop web server; games are kept "
+                               "in an SQLite file and survive restarts.")
+    serve.add_argument("--port", type=int, default=8765, help="TCP port (default: 8765)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, this computer only; "
+                       "0.0.0.0 lets phones in the room join)")
+    serve.add_argument("--db", type=Path, default=Path("workshop.db"), metavar="FILE",
+                       help="SQLite file of the games (default: workshop.db)")
+    serve.set_defaults(handler=_workshop_serve)
+
+
+def _workshop_serve(args: argparse.Namespace) -> int:
+    from workshop import serve
+
+    return serve(args.host, args.port, args.db)
+
+
 # ---- shared ----------------------------------------------------------------------------
 
 
 _COMMANDS: tuple[Callable[[Commands], None], ...] = (
-    _add_run, _add_scenarios, _add_validate, _add_schema,
+    _add_run, _add_scenarios, _add_validate, _add_schema, _add_experiment, _add_query,
+    _add_workshop,
 )
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                         help="override a scenario field, e.g. exchange.band=0.3 (repeatable)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
+    return int(text)
 
 
 def _seed(text: str) -> int:
@@ -165,9 +361,10 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     """Errors caused by the user's input, reported in one line rather than a traceback."""
     import yaml
 
+    from experiments.spec import ExperimentError
     from scenarios import ScenarioError
 
-    return (ScenarioError, OutputExists, FileNotFoundError, IsADirectoryError,
+    return (ScenarioError, ExperimentError, OutputExists, FileNotFoundError, IsADirectoryError,
             NotADirectoryError, PermissionError, yaml.YAMLError)
 
 
