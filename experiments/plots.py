@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["abatement_curve", "cross_border_flows", "price_paths", "save_all"]
 
-_DPI = 120
+_DPI = 100
 
 
 def price_paths(market_daily: pd.DataFrame) -> Figure:
