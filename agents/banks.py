@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agents.ratings import GRADES
 
 Regime = Literal["independent", "shared_information", "joint_committee"]
 Purpose = Literal["business", "working_capital", "abatement"]
@@ -121,6 +120,3 @@ class Bank:
     def loans_yuan(self) -> float:
         return sum(self.exposure_fen.values()) / 100
 
-
-def grade_name(grade: int) -> str:
-    return GRADES[grade]

@@ -364,27 +364,27 @@ class Credit:
                 out.append((firm, "working_capital", want))
         return out
 
-    def _monthly_costs_fen(self) -> np.ndarray:
-        """A month of environmental costs: the tax and the permit price on all emissions."""
+    def _prices_yuan_per_t(self) -> np.ndarray:
+        """Today's reference price of each pollutant, yuan/t (the dearer zone's)."""
         f = self.firms
-        prices = np.zeros(len(f.pollutants))
-        for market in self.venue.markets.values():
-            i = market.instrument
-            j = f.pollutants.index(i.product) if i.product in f.pollutants else None
-            if j is not None:
-                prices[j] = max(prices[j], market.reference_ticks * i.tick_fen / i.lot_quantity)
-        return ((f.tax * 100 + prices) * f.current_t).sum(axis=1) / 12
-
-    def _worth_investing(self) -> np.ndarray:
-        """Firms for which cutting the MAC slope pays over the loan's term at today's
-        prices and rates (the saving of a quadratic cost at price p is (p+t)^2/2 * dS)."""
-        f, d = self.firms, self.demand
         price = np.zeros(len(f.pollutants))
         for market in self.venue.markets.values():
             i = market.instrument
             if i.product in f.pollutants:
                 j = f.pollutants.index(i.product)
                 price[j] = max(price[j], i.yuan(market.reference_ticks) / i.lot_quantity)
+        return price
+
+    def _monthly_costs_fen(self) -> np.ndarray:
+        """A month of environmental costs: the tax and the permit price on all emissions."""
+        f = self.firms
+        return ((f.tax + self._prices_yuan_per_t()) * f.current_t).sum(axis=1) * 100 / 12
+
+    def _worth_investing(self) -> np.ndarray:
+        """Firms for which cutting the MAC slope pays over the loan's term at today's
+        prices and rates (the saving of a quadratic cost at price p is (p+t)^2/2 * dS)."""
+        f, d = self.firms, self.demand
+        price = self._prices_yuan_per_t()
         margin = (price + f.tax) * (f.baseline_t > 0)
         saving = (margin**2 / 2 * (1 / (f.slope * (1 - d.invest_cut)) - 1 / f.slope)).sum(axis=1)
         years = d.invest_term_months / 12

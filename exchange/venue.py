@@ -105,10 +105,6 @@ class Venue:
     def cancel(self, market_id: str, owner: str, order_id: int) -> int:
         return self.market(market_id).cancel(owner, order_id)
 
-    def at(self, day: int, fraction: float) -> float:
-        """SimPy time of a time of day (a fraction of 24 h) on a trading day."""
-        return day + fraction
-
     # ---- the daily cycle -----------------------------------------------------------------
 
     def _trading_days(self) -> ProcessGenerator:

@@ -12,7 +12,7 @@ from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
                     TradingBehaviour)
 from agents.banks import Bank, CreditPolicy, JointRules
 from agents.credit import CENTRAL_BANK, Credit, CreditDemand
-from agents.ratings import draw_scores
+from agents.ratings import GRADES, draw_scores
 from agents.stress import Shock, StressTest
 from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
                       Venue, clock_fraction, issuer_account, retirement_account)
@@ -94,11 +94,11 @@ def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
         registry.issue(OUTSIDE, account, CASH, int(round((b.capital_yuan + b.deposits_yuan)
                                                          * 100)), memo="capital and deposits")
         banks.append(Bank(b.name, b.region, account, b.capital_yuan, b.deposits_yuan))
-    p, grades = spec.policy, ("green", "blue", "yellow", "red")
+    p = spec.policy
     policy = CreditPolicy(
-        lpr=p.lpr, spread_bp=tuple(p.spread_bp.get(g) for g in grades),  # type: ignore[misc]
+        lpr=p.lpr, spread_bp=tuple(p.spread_bp.get(g) for g in GRADES),  # type: ignore[misc]
         green_discount_bp=p.green_discount_bp,
-        pd_by_grade=tuple(p.pd_by_grade[g] for g in grades), lgd_unsecured=p.lgd_unsecured,
+        pd_by_grade=tuple(p.pd_by_grade[g] for g in GRADES), lgd_unsecured=p.lgd_unsecured,
         lgd_secured=p.lgd_secured, ltv=p.ltv_pollution_right,
         margin_call_drop=p.margin_call_drop, single_borrower_share=p.single_borrower_share,
         min_car=p.min_capital_ratio, deposit_rate=p.deposit_rate,
