@@ -5,7 +5,9 @@ LGD 45 % unsecured and 25 % secured, pledge loan-to-value 70 % of the market val
 pollution rights, rate spreads by grade (green -30 bp, blue 0, yellow +80 bp, red refused),
 the carbon-reduction support tool refinancing 60 % of qualifying green loans at 1.75 %. The
 single-borrower limit of 10 % of capital is the Commercial Banking Law, art. 39; the minimum
-capital ratio 10.5 % is Basel III's 8 % plus the 2.5 % conservation buffer.
+capital ratio 10.5 % is Basel III's 8 % plus the 2.5 % conservation buffer. Banks keep
+lending green while their green NPL ratio stays within 3 points of their overall one, the
+tolerance pilot zones borrow from the inclusive-SME rule [L].
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class CreditPolicy:
     refinance_share: float = 0.60
     refinance_rate: float = 0.0175
     ebitda_multiple: float = 4.0
+    green_npl_tolerance: float = 0.03
 
     def rate(self, grade: int, green: bool) -> float | None:
         """Yearly loan rate for a grade, or None when the grade is refused credit."""
@@ -111,6 +114,7 @@ class Bank:
     interest_expense_yuan: float = 0.0
     losses_yuan: float = 0.0
     refinancing_yuan: float = 0.0
+    green_lending_open: bool = True
     exposure_fen: dict[int, int] = field(default_factory=dict)  # firm -> own balance
 
     def exposure_yuan(self, firm: int) -> float:

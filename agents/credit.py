@@ -434,7 +434,7 @@ class Credit:
         for bank in self._bank_order(firm):
             room = min(amount - granted,
                        self.ceiling_fen(firm) - self._seen_debt_fen(bank, firm),
-                       self._room_fen(bank, firm))
+                       self._room_fen(bank, firm, purpose == "abatement"))
             if room >= self.demand.min_loan_yuan * 100:
                 self._book_loan(firm, room, purpose, rate, {bank.name: 1.0}, month, False)
                 granted += room
@@ -460,7 +460,9 @@ class Credit:
         members = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0] or \
             list(self._bank_order(firm))[: self.joint.min_banks]
         claims = {b.name: max(b.exposure_fen.get(firm, 0), 1) for b in members}
-        yes = {b.name: self._room_fen(b, firm) for b in members if self._room_fen(b, firm) > 0}
+        green = purpose == "abatement"
+        room = {b.name: self._room_fen(b, firm, green) for b in members}
+        yes = {name: fen for name, fen in room.items() if fen > 0}
         if sum(claims[n] for n in yes) < self.joint.vote_threshold * sum(claims.values()):
             self._event(month, "committee_refusal", account, "", amount / 100, "vote")
             return 0
@@ -479,11 +481,14 @@ class Credit:
         order = self.rng.permutation(len(banks))
         return sorted((banks[k] for k in order), key=lambda b: b.region != region)
 
-    def _room_fen(self, bank: Bank, firm: int) -> int:
-        """What the bank may still lend the firm: the single-borrower limit and its cash."""
+    def _room_fen(self, bank: Bank, firm: int, green: bool = False) -> int:
+        """What the bank may still lend the firm: the single-borrower limit and its cash,
+        nothing below the capital floor, and no green loans while its green NPL ratio is
+        past its tolerance."""
         limit = int(self.policy.single_borrower_share * bank.capital_yuan * 100)
         cash = self.registry.cash(bank.account)
-        if self._capital_ratio(bank) < self.policy.min_car:
+        if self._capital_ratio(bank) < self.policy.min_car or (
+                green and not bank.green_lending_open):
             return 0
         return max(0, min(limit - bank.exposure_fen.get(firm, 0), cash))
 
@@ -570,8 +575,9 @@ class Credit:
 
     def _book_month(self, month: int) -> None:
         """Interest on deposits and refinancing, then one balance-sheet row per bank."""
-        green = defaultdict(int)
-        npl = defaultdict(int)
+        green: dict[str, int] = defaultdict(int)
+        npl: dict[str, int] = defaultdict(int)
+        green_npl: dict[str, int] = defaultdict(int)
         for loan in self.loans:
             if loan.status == "performing" and loan.green:
                 for n, fen in loan.lender_split(loan.balance_fen).items():
@@ -580,6 +586,12 @@ class Credit:
             if loan.status == "defaulted" and month - (loan.end_month or 0) < 12:
                 for n, fen in loan.lender_split(loan.balance_fen).items():
                     npl[n] += fen
+                    green_npl[n] += fen if loan.green else 0
+        for name, bank in self.banks.items():
+            overall = npl[name] / max(1, npl[name] + sum(bank.exposure_fen.values()))
+            green_ratio = green_npl[name] / max(1, green_npl[name] + green[name])
+            bank.green_lending_open = (green_ratio <= overall
+                                       + self.policy.green_npl_tolerance)
         pd = self._pd
         for bank in self.banks.values():
             # Deposits fund the loan book; the rest of the bank's balance sheet is outside

@@ -5,6 +5,7 @@ A run directory holds::
     manifest.json           run id, scenario, seed, row count of each table, sha256 of each file
     tables/<name>.parquet   one file per table named in scenarios.results.COLUMNS
     plots/<name>.png        the standard plots of experiments.plots (unless switched off)
+    exposure_network.graphml  the bank-firm exposure network, when the run has banks
 
 The directory is built in a hidden sibling ``.<name>.partial-<random>`` and renamed into place
 only once every file is written and synced, so a directory at the target path is always a
@@ -21,8 +22,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import networkx
 import pandas as pd
 
+from experiments.network import exposure_graph
 from experiments.plots import save_all
 from scenarios.results import COLUMNS, RunResult
 
@@ -133,6 +136,11 @@ def _write_contents(result: RunResult, folder: Path, plots: bool) -> None:
         files.append(path)
     if plots:
         files += save_all(result.tables, folder / "plots")
+    exposures = result.tables.get("exposures")
+    if exposures is not None and len(exposures):
+        path = folder / "exposure_network.graphml"
+        networkx.write_graphml(exposure_graph(exposures), path)
+        files.append(path)
     manifest = {
         "run_id": result.run_id,
         "scenario": result.scenario_name,

@@ -181,6 +181,8 @@ class CreditPolicySpec(Strict):
     refinance_share: Annotated[float, Field(ge=0, le=1)] = 0.60
     refinance_rate: Annotated[float, Field(ge=0, le=0.2)] = 0.0175
     ebitda_multiple: PositiveFloat = 4.0
+    green_npl_tolerance: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.03, description="green lending stops while green NPL exceeds overall NPL by more")
 
 
 class JointSpec(Strict):

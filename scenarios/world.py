@@ -103,7 +103,7 @@ def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
         margin_call_drop=p.margin_call_drop, single_borrower_share=p.single_borrower_share,
         min_car=p.min_capital_ratio, deposit_rate=p.deposit_rate,
         refinance_share=p.refinance_share, refinance_rate=p.refinance_rate,
-        ebitda_multiple=p.ebitda_multiple)
+        ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance)
     j, d = spec.joint, spec.demand
     return Credit(env, venue, registry, firms, banks, policy,
                   JointRules(j.min_banks, j.mandatory_yuan, j.voluntary_yuan, j.vote_threshold),
