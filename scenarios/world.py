@@ -46,6 +46,7 @@ class World:
 
         started = time.time()
         self.env.run(until=self.venue.calendar.horizon_days + 0.5)
+        self.registry.audit(replay=False)  # every run ends with rights and cash conserved
         return collect(self, started)
 
 
