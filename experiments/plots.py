@@ -182,13 +182,16 @@ def _draw_mac_steps(ax: Axes, firms: pd.DataFrame) -> None:
     if firms.empty:
         ax.text(0.5, 0.5, "no firm abated", ha="center", va="center", transform=ax.transAxes)
         return
+    # A permit is worth the MAC less the environmental tax that abating saves, so that net
+    # MAC is what meets the permit price at equilibrium.
+    tax = (firms["env_tax_yuan"] / firms["emissions_t"]).where(firms["emissions_t"] > 0, 0.0)
     curve = pd.DataFrame({
         "abatement_t": firms["abatement_t"].astype(float),
-        "mac": 2 * firms["abatement_cost_yuan"].astype(float) / firms["abatement_t"],
+        "mac": 2 * firms["abatement_cost_yuan"].astype(float) / firms["abatement_t"] - tax,
     }).sort_values("mac", kind="stable")
     x = [0.0, *curve["abatement_t"].cumsum()]
     y = [*curve["mac"], curve["mac"].iloc[-1]]
-    ax.step(x, y, where="post", color="C0", label="firms' marginal abatement cost")
+    ax.step(x, y, where="post", color="C0", label="firms' marginal abatement cost less the tax")
 
 
 def _draw_price_lines(ax: Axes, prices: pd.DataFrame) -> None:

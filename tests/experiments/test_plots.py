@@ -57,9 +57,9 @@ def test_abatement_curve_steps_through_firms_by_marginal_cost(small_result: RunR
 
     (ax,) = fig.axes
     curve, *prices = ax.get_lines()
-    # MAC = 2 C / a: f3 500 * 7, f2 1000 * 5, f1 2000 * 4, cheapest first
+    # MAC = 2 C / a less the 3,000 yuan/t tax: f3 500 * 7, f2 1000 * 5, f1 2000 * 4
     assert list(curve.get_xdata()) == [0.0, 7.0, 12.0, 16.0]
-    assert list(curve.get_ydata()) == [3500.0, 5000.0, 8000.0, 8000.0]
+    assert list(curve.get_ydata()) == [500.0, 2000.0, 5000.0, 5000.0]
     assert len(prices) == 4  # mean and equilibrium price of each zone
     assert "equilibrium price, changshou" in labels(ax)
     assert "2026" in fig.get_suptitle()
@@ -73,7 +73,7 @@ def test_abatement_curve_draws_the_year_asked_for(small_result: RunResult) -> No
 
     fig = abatement_curve(firm_years, small_result["market_years"], year=2025)
 
-    assert list(fig.axes[0].get_lines()[0].get_ydata()) == [3500.0, 5000.0, 8000.0, 8000.0]
+    assert list(fig.axes[0].get_lines()[0].get_ydata()) == [500.0, 2000.0, 5000.0, 5000.0]
     assert "2025" in fig.get_suptitle()
 
 
