@@ -94,6 +94,7 @@ class Game:
         self._depth: dict[str, tuple[Any, ...]] = {}
         self._holdings: dict[int, tuple[Any, ...]] = {}
         self._changes = Changes()
+        self._menus: dict[int, tuple[int, list[Market]]] = {}
         world.env.run(until=REST)  # the first year's allocation and listing
         self.drain()
 
@@ -111,13 +112,18 @@ class Game:
 
     def markets_of(self, team_id: int) -> list[Market]:
         """Listed markets the team's firm may trade in: those of the pollutants it emits."""
-        firm = self.teams[team_id]
-        i = self.firm_row[firm]
+        venue = self.world.venue
+        cached = self._menus.get(team_id)
+        if cached is not None and cached[0] == venue.listing_version:
+            return cached[1]
+        i = self.firm_row[self.teams[team_id]]
         f = self.world.firms
         region = str(f.region[i])
         emitted = {p for j, p in enumerate(f.pollutants) if f.baseline_t[i, j] > 0}
-        return [m for m in self.world.venue.markets.values()
+        menu = [m for m in venue.markets.values()
                 if m.instrument.product in emitted and region in m.access]
+        self._menus[team_id] = (venue.listing_version, menu)
+        return menu
 
     def open_orders(self, team_id: int) -> list[tuple[Market, int, Side, int, int]]:
         """``(market, order_id, side, price_ticks, lots_left)`` of the team's resting orders."""
@@ -189,11 +195,13 @@ class Game:
 
     # ---- changes -------------------------------------------------------------------------
 
-    def drain(self) -> Changes:
+    def drain(self, *, every_team: bool = True) -> Changes:
         """What changed since the last call: new trades, books, positions, status.
 
         Trades are collected after every action and clock step, so ``trades`` is always
-        up to date; books and positions are compared here."""
+        up to date; books and positions are compared here. Positions change through a
+        team's own actions and trades, which are known; ``every_team`` also compares the
+        rest (orders expiring at a close, a new year's allocation), which costs more."""
         self._collect_trades()
         for market in self.world.venue.markets.values():
             look = (market.phase, market.reference_ticks, market.book.depth(),
@@ -203,6 +211,8 @@ class Game:
                 self._changes.markets.add(market.market_id)
         registry = self.world.registry
         for team_id, firm in self.teams.items():
+            if not every_team and team_id not in self._changes.teams:
+                continue
             look = (tuple(sorted(registry.assets_of(firm).items())),
                     tuple(o[1:] for o in self.open_orders(team_id)))
             if self._holdings.get(team_id) != look:
@@ -320,17 +330,20 @@ class Game:
                                                   "day": TimeInForce.DAY}, "tif")
         lots = _whole(payload.get("lots"), "lots")
         price = _whole(payload.get("price_ticks"), "price_ticks")
+        seen = len(self.trades)
         try:
             ack = self.world.venue.submit(market.market_id, self.teams[team_id], side, lots,
                                           price, tif)
         except OrderRejected as rejected:
             raise _refusal(rejected, market, side) from None
+        self._collect_trades()
         if "order_id" in payload and payload["order_id"] != ack.order_id:
             raise ReplayDiverged(f"order id {ack.order_id}, stored {payload['order_id']}")
         record = {"market": market.market_id, "side": side.value, "lots": lots,
                   "price_ticks": price, "tif": tif.value, "order_id": ack.order_id}
         return record, {"order_id": ack.order_id, "resting_lots": ack.resting_lots,
-                        "filled_lots": sum(f.lots for f in ack.fills)}
+                        "filled_lots": sum(f.lots for f in ack.fills),
+                        "trades": [t.key for t in self.trades[seen:]]}
 
     def _cancel(self, team_id: int | None, payload: dict[str, Any]) -> _Outcome:
         assert team_id is not None

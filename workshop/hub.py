@@ -20,7 +20,7 @@ from fastapi import WebSocket
 
 from workshop.engine import Changes, Game
 from workshop.service import Workshop
-from workshop.views import clock_view, market_view, overview, team_view, trade_row
+from workshop.views import clock_view, market_view, overview, team_view
 
 QUEUE_LIMIT = 200
 OVERVIEW_SECONDS = 0.5
@@ -37,10 +37,13 @@ class Subscriber:
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
 
     def push(self, message: dict[str, Any]) -> None:
+        self.push_text(_encode(message))
+
+    def push_text(self, text: str) -> None:
         if self.queue.qsize() >= QUEUE_LIMIT:
             self.queue.put_nowait(None)  # too far behind: the sender closes the socket
             return
-        self.queue.put_nowait(json.dumps(message, separators=(",", ":")))
+        self.queue.put_nowait(text)
 
     async def send_all(self) -> None:
         """Send queued messages until told to stop (None) or the socket fails."""
@@ -82,24 +85,40 @@ class Hub:
         return {"type": "state", **participant_state(self.workshop, game, subscriber.team_id)}
 
     def publish(self, game: Game, changes: Changes) -> None:
-        """Push what changed to every screen of the game."""
+        """Push what changed to every screen of the game.
+
+        The market part of an update is encoded once for all participants who see the same
+        markets; a team's own state goes only to that team's screens."""
         subscribers = self._subscribers.get(game.game_id)
-        now = time.monotonic()
         if not subscribers:
             return
-        clock = clock_view(game)
+        now = time.monotonic()
         clock_due = now - self._clock_sent.get(game.game_id, 0.0) >= CLOCK_SECONDS
         if changes or clock_due:
             self._clock_sent[game.game_id] = now
+        clock = clock_view(game)
         views: dict[str, dict[str, Any]] = {}
+        encoded: dict[tuple[str, ...], str] = {}
         for subscriber in subscribers:
             if subscriber.team_id is None:
                 if changes or clock_due:
                     self._overview_due.setdefault(game.game_id, now)
                 continue
-            message = self._update(game, subscriber.team_id, changes, views)
-            if message or clock_due:
-                subscriber.push({"type": "update", "clock": clock, **message})
+            visible = {m.market_id: m for m in game.markets_of(subscriber.team_id)}
+            changed = tuple(sorted(changes.markets & visible.keys()))
+            if changed or clock_due or changes.status:
+                if changed not in encoded:
+                    for market_id in changed:
+                        if market_id not in views:
+                            views[market_id] = market_view(game, visible[market_id])
+                    encoded[changed] = _encode({"type": "update", "clock": clock,
+                                                "status": game.status,
+                                                "markets": [views[m] for m in changed]})
+                subscriber.push_text(encoded[changed])
+            if subscriber.team_id in changes.teams or changes.status:
+                names = self.workshop.names(game.game_id)
+                subscriber.push({"type": "update", "clock": clock, "team": team_view(
+                    game, subscriber.team_id, names.get(subscriber.team_id, ""))})
         if changes.status:
             self._overview_due[game.game_id] = 0.0  # now, not in half a second
 
@@ -117,32 +136,13 @@ class Hub:
                 for subscriber in facilitators:
                     subscriber.push(message)
 
-    def _update(self, game: Game, team_id: int, changes: Changes,
-                views: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        visible = {m.market_id: m for m in game.markets_of(team_id)}
-        message: dict[str, Any] = {}
-        markets = []
-        for market_id in changes.markets & visible.keys():
-            if market_id not in views:
-                views[market_id] = market_view(game, visible[market_id])
-            markets.append(views[market_id])
-        if markets:
-            message["markets"] = markets
-        firm = game.teams[team_id]
-        trades = [trade_row(t, viewer=firm) for t in changes.trades
-                  if t.trade.market in visible]
-        if trades:
-            message["trades"] = trades[-50:]
-        if team_id in changes.teams or changes.status:
-            message["team"] = team_view(game, team_id,
-                                        self.workshop.names(game.game_id).get(team_id, ""))
-        if changes.status:
-            message["status"] = game.status
-        return message
-
     def _overview(self, game: Game) -> dict[str, Any]:
         return overview(game, self.workshop.names(game.game_id),
                         self.workshop.codes(game.game_id))
+
+
+def _encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
 
 
 def participant_state(workshop: Workshop, game: Game, team_id: int) -> dict[str, Any]:

@@ -41,6 +41,8 @@ from workshop.views import overview, trade_row
 
 log = logging.getLogger("workshop")
 TICK_SECONDS = 0.1
+FLUSH_SECONDS = 0.02  # how long an action's update waits for others to share it
+FULL_LOOK_SECONDS = 0.5  # how often every team's position is compared, not only the known
 _PAGES = {"index": "index.html", "host": "host.html", "console": "console.html",
           "play": "play.html", "debrief": "debrief.html"}
 
@@ -80,6 +82,7 @@ def create_app(db: Path | str, *, wall: Callable[[], float] = time.monotonic,
         store = Store(db)
         workshop = Workshop(store, wall)
         app.state.workshop, app.state.hub = workshop, Hub(workshop)
+        app.state.pending, app.state.flush_scheduled = set(), False
         workshop.load_running()
         clock = asyncio.create_task(_run_clock(app, tick_seconds))
         try:
@@ -108,7 +111,9 @@ def serve(host: str, port: int, db: Path) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     print(f"workshop: http://{host}:{port}/  (games in {db})", flush=True)
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    # Compressing each update for each screen would cost more CPU than a LAN saves.
+    uvicorn.run(create_app(db), host=host, port=port, log_level="warning",
+                ws_per_message_deflate=False)
     return 0
 
 
@@ -143,8 +148,19 @@ def _add_api(app: FastAPI) -> None:  # noqa: C901  (one registration per endpoin
         return session
 
     def publish(game_id: str) -> None:
-        game = workshop().game(game_id)
-        app.state.hub.publish(game, game.drain())
+        """Push the action's effects soon: actions arriving together share one update."""
+        app.state.pending.add(game_id)
+        if not app.state.flush_scheduled:
+            app.state.flush_scheduled = True
+            asyncio.get_running_loop().call_later(FLUSH_SECONDS, flush)
+
+    def flush() -> None:
+        app.state.flush_scheduled = False
+        pending, app.state.pending = app.state.pending, set()
+        for game_id in pending:
+            with contextlib.suppress(Refused):
+                game = workshop().game(game_id)
+                app.state.hub.publish(game, game.drain(every_team=False))
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
@@ -283,11 +299,14 @@ async def _run_clock(app: FastAPI, tick_seconds: float) -> None:
     """Move open rounds and push what changed, every tick, for as long as the app runs."""
     workshop: Workshop = app.state.workshop
     hub: Hub = app.state.hub
+    looked = 0.0
     while True:
         await asyncio.sleep(tick_seconds)
         try:
+            full = time.monotonic() - looked >= FULL_LOOK_SECONDS
+            looked = time.monotonic() if full else looked
             for game in workshop.tick():
-                hub.publish(game, game.drain())
+                hub.publish(game, game.drain(every_team=full))
             hub.flush_overviews()
         except Exception:  # a failing game must not stop the clock of the others
             log.exception("clock tick failed")

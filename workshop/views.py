@@ -17,7 +17,7 @@ from workshop.clock import time_of_day
 from workshop.engine import Game, SeenTrade
 from workshop.equilibrium import equilibrium_prices
 
-RECENT_TRADES = 30
+RECENT_TRADES = 20
 DEPTH_LEVELS = 8
 
 

@@ -212,14 +212,16 @@ def test_both_sides_see_a_trade_on_their_sockets(game: Any) -> None:
         alice.order("sell", 3, high)
         ack = bob.order("buy", 3, high).json()
         assert ack["filled_lots"] == 3
+        key = ack["trades"][0]
         for socket, side in ((a, "sell"), (b, "buy")):
-            seen = _until(socket, lambda m: any(t.get("mine") == side
-                                                for t in m.get("trades", [])))
-            assert seen["team"]["trades"][-1]["mine"] == side
+            _until(socket, lambda m: any(t["key"] == key for market in m.get("markets", [])
+                                         for t in market["trades"]))
+            mine = _until(socket, lambda m: bool(m.get("team", {}).get("trades")))
+            assert mine["team"]["trades"][-1]["mine"] == side
 
 
 def _until(socket: Any, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-    for _ in range(200):
+    for _ in range(20):
         message = socket.receive_json()
         if wanted(message):
             return message  # type: ignore[no-any-return]
