@@ -132,8 +132,9 @@ class CatalogWriter:
     def reconcile(self) -> None:
         """Bring the runs table in step with the files: complete runs are ok, recorded
         failures failed, and runs with neither are missing (no row)."""
-        complete = complete_runs(self.folder)
-        failures = read_failures(self.folder)
+        keys = self.plan.keys()
+        complete = complete_runs(self.folder) & set(keys)
+        failures = {k: r for k, r in read_failures(self.folder).items() if k in keys}
         for key in set(failures) & complete:
             (self.folder / FAILED / f"{key}.json").unlink(missing_ok=True)
             del failures[key]
@@ -144,7 +145,7 @@ class CatalogWriter:
                      if (s == "ok" and k not in complete) or (s != "ok" and k not in failures)]
             if stale:
                 con.execute("DELETE FROM runs WHERE list_contains(?, run_key)", [stale])
-            found = [self._recovered(k) for k in complete if known.get(k) != "ok"]
+            found = [self._recovered(k, *keys[k]) for k in complete if known.get(k) != "ok"]
             found += [r for k, r in failures.items() if known.get(k) != "failed"]
             self._insert(con, found)
             self._refresh_views(con)
@@ -188,9 +189,8 @@ class CatalogWriter:
         return [row[c] for c in _RECORD_COLUMNS] + [
             _factor_value(point.factors.get(f.name)) for f in self.plan.spec.factors]
 
-    def _recovered(self, key: str) -> RunRecord:
+    def _recovered(self, key: str, point: int, replication: int) -> RunRecord:
         """The record of a complete run that the catalogue missed (the parent died)."""
-        point, replication = self.plan.keys()[key]
         run = pd.read_parquet(self.folder / RUNS / key / "tables" / "run.parquet").iloc[0]
         return RunRecord(key, point, replication, self.plan.seed(replication), "ok",
                          seconds=float(run["wall_seconds"]),
@@ -198,10 +198,23 @@ class CatalogWriter:
                          code_version=str(run["code_version"]))
 
     def _refresh_views(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the views once there is a run to show.
+
+        Once per session: creating a view reads the footer of every matching file, which
+        would make each flush slower and hungrier as runs accumulate.
+        """
+        import duckdb
+
+        if self._views:
+            return
         ok = con.execute("SELECT count(*) FROM runs WHERE status = 'ok'").fetchone()
         if ok and ok[0]:
-            _create_views(con, self.folder.resolve(), self.plan.spec.keep.stored_tables(),
-                          schema="main", temporary=False)
+            try:
+                _create_views(con, self.folder.resolve(),
+                              self.plan.spec.keep.stored_tables(), schema="main",
+                              temporary=False)
+            except duckdb.Error:
+                return  # files moved meanwhile; the next flush tries again
             self._views = True
 
     def _connect(self, wait: bool = True) -> _Connection:

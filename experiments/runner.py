@@ -99,10 +99,11 @@ def run_experiment(experiment: str | Path | ExperimentSpec, out: Path | str, *,
             Path(".")
     else:
         spec, text, base = load_experiment(experiment)
+    options = _options(workers, backend, scheduler, progress, monitor)
     plan = plan_experiment(spec, text, base)
     folder = Path(out)
     _create_folder(folder, plan)
-    return _execute(folder, plan, _Options(workers, backend, scheduler, progress, monitor))
+    return _execute(folder, plan, options)
 
 
 def resume_experiment(out: Path | str, *, workers: int | None = None,
@@ -118,9 +119,9 @@ def resume_experiment(out: Path | str, *, workers: int | None = None,
         ExperimentError: ``out`` is not an experiment directory, or another process is
             running it.
     """
+    options = _options(workers, backend, scheduler, progress, monitor)
     folder = Path(out)
     plan = read_plan(folder)
-    options = _Options(workers, backend, scheduler, progress, monitor)
     return _execute(folder, plan, options, retry_failed=retry_failed)
 
 
@@ -184,11 +185,23 @@ def execute_run(task: RunTask) -> RunRecord:
 
 @dataclass(frozen=True)
 class _Options:
-    workers: int | None
+    workers: int
     backend: Backend
     scheduler: str | None
     progress: bool | None
     monitor: Callable[[RunRecord], None] | None
+
+
+def _options(workers: int | None, backend: Backend, scheduler: str | None,
+             progress: bool | None, monitor: Callable[[RunRecord], None] | None) -> _Options:
+    """Checked before anything is written."""
+    if workers is not None and workers < 1:
+        raise ExperimentError(f"workers must be at least 1, not {workers}")
+    if backend not in ("local", "dask", "serial"):
+        raise ExperimentError(f"unknown backend {backend!r} (local, dask or serial)")
+    if scheduler is not None and backend != "dask":
+        raise ExperimentError("a scheduler address needs the dask backend")
+    return _Options(workers or os.cpu_count() or 1, backend, scheduler, progress, monitor)
 
 
 def _execute(folder: Path, plan: Plan, options: _Options,
@@ -226,17 +239,12 @@ def _execute(folder: Path, plan: Plan, options: _Options,
 
 
 def _results(tasks: Iterable[RunTask], options: _Options) -> Generator[RunRecord]:
-    workers = options.workers or os.cpu_count() or 1
-    if workers < 1:
-        raise ExperimentError(f"workers must be at least 1, not {workers}")
     match options.backend:
-        case "serial":
-            return (execute_run(task) for task in tasks)
         case "local":
-            return _local(tasks, workers)
+            return _local(tasks, options.workers)
         case "dask":
-            return _dask(tasks, workers, options.scheduler)
-    raise ExperimentError(f"unknown backend {options.backend!r} (local, dask or serial)")
+            return _dask(tasks, options.workers, options.scheduler)
+    return (execute_run(task) for task in tasks)
 
 
 def _local(tasks: Iterable[RunTask], workers: int) -> Generator[RunRecord]:
@@ -303,6 +311,8 @@ def _dask(tasks: Iterable[RunTask], workers: int, scheduler: str | None
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
     client = dask.Client(scheduler or cluster)
     try:
+        if cluster is not None:
+            client.wait_for_workers(workers)
         slots = 2 * max(1, sum(client.nthreads().values()))
         pending = iter(tasks)
         in_flight = {}

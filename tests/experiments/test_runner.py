@@ -215,6 +215,10 @@ def test_plan_is_checked_before_anything_is_written(tmp_path: Path) -> None:
 
     with pytest.raises(ExperimentError, match="point 1"):
         run_experiment(tmp_path / "bad.yaml", tmp_path / "out")
+    with pytest.raises(ExperimentError, match="at least 1"):
+        run_experiment(experiment_file(tmp_path), tmp_path / "out", workers=0)
+    with pytest.raises(ExperimentError, match="needs the dask backend"):
+        run_experiment(experiment_file(tmp_path), tmp_path / "out", scheduler="tcp://x:1")
     assert not (tmp_path / "out").exists()
     spec, text, base = load_experiment(experiment_file(tmp_path))
     assert plan_experiment(spec, text, base).total == 6
