@@ -7,6 +7,7 @@ the order of these steps never depends on event ordering.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +57,8 @@ class ComplianceYears:
     years: list[YearRecord] = field(default_factory=list)
     current_t: dict[int, np.ndarray] = field(default_factory=dict)
     slope: dict[int, np.ndarray] = field(default_factory=dict)
+    after_close: list[Callable[[int], None]] = field(default_factory=list)
+    """Called with the year after each year's true-up, before the next year opens."""
 
     def __post_init__(self) -> None:
         self._listed: list[Market] = []
@@ -190,6 +193,16 @@ class ComplianceYears:
                 self.true_ups.append((year, result))
         self._rate_firms(year)
         self._retire_expired(year)
+        for hook in self.after_close:
+            hook(year)
+
+    def emissions_t(self, year: int) -> np.ndarray:
+        """Each firm's realised emissions in a closed year, t, shape (firms, pollutants)."""
+        out = np.zeros((len(self.firms), len(self.firms.pollutants)))
+        for y, t in self.true_ups:
+            if y == year:
+                out[t.firms, self.firms.pollutant(t.pollutant)] = t.emissions_t
+        return out
 
     def _rate_firms(self, year: int) -> None:
         """The regulators' yearly environmental credit rating, from the year's record."""

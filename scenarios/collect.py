@@ -18,6 +18,7 @@ from agents.equilibrium import (RegionFirms, command_and_control, least_cost, li
 from exchange import BASIN
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.results import RunResult, frame
+from scenarios.river_tables import river_kpis, river_tables
 
 if TYPE_CHECKING:
     from scenarios.world import World
@@ -47,9 +48,10 @@ def collect(world: World, started: float) -> RunResult:
     firm_years = _firm_years(world, run_id, trades)
     market_years, bench = _market_years(world, run_id, daily, trades)
     tables = {"trades": trades, "market_daily": daily, "firm_years": firm_years,
-              "market_years": market_years, **credit_tables(world, run_id)}
+              "market_years": market_years, **credit_tables(world, run_id),
+              **river_tables(world, run_id)}
     kpis = _kpis(world, run_id, trades, daily, firm_years, market_years, bench)
-    for key, value in credit_kpis(world, tables).items():
+    for key, value in {**credit_kpis(world, tables), **river_kpis(world, tables)}.items():
         kpis[key] = value
     tables["kpis"] = kpis
     tables["run"] = _run_row(world, run_id, started)

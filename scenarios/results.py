@@ -44,6 +44,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "green_loans_yuan", "green_loan_share", "changshou_green_loans_yuan", "npl_ratio",
         "green_npl_ratio", "credit_rationing", "over_borrowing_yuan", "credit_losses_yuan",
         "cross_region_lending_share", "loan_defaults", "min_capital_ratio",
+        "section_compliance_rate", "cross_border_index", "cross_border_index_reduction",
+        "transfers_to_upstream_yuan", "transfers_to_downstream_yuan", "central_topup_yuan",
+        "cost_per_index_reduction_yuan",
     ),
     "bank_months": (
         "run_id", "month", "year", "bank", "region", "capital_yuan", "deposits_yuan",
@@ -62,6 +65,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "credit_years": (
         "run_id", "year", "systematic_factor", "firms", "mean_pd", "failures",
         "failure_rate", "vasicek_rate",
+    ),
+    "environment": (
+        "run_id", "year", "sample", "day", "section", "reach", "region", "cross_border",
+        "pollutant", "concentration_mg_l", "standard_mg_l", "index",
+    ),
+    "compensation": (
+        "run_id", "year", "payer", "payee", "amount_yuan", "scheme", "reason", "index",
     ),
     "run": (
         "run_id", "scenario", "scenario_hash", "seed", "code_version", "python",

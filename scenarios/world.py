@@ -5,14 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import simpy
 
 from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
                     TradingBehaviour)
 from agents.banks import Bank, CreditPolicy, JointRules
+from agents.compensation import Compensation, SchemeRules
 from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.ratings import GRADES, draw_scores
+from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
 from agents.stress import Shock, StressTest
 from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
                       Venue, clock_fraction, issuer_account, retirement_account)
@@ -39,6 +42,7 @@ class World:
     years: ComplianceYears
     credit: Credit | None = None
     stress: StressTest | None = None
+    compensation: Compensation | None = None
 
     def run(self) -> RunResult:
         """Run to the last true-up and collect the result tables."""
@@ -60,7 +64,10 @@ def build_world(scenario: Scenario, seed: int) -> World:
     firms.env_score = draw_scores(dict(scenario.ratings.shares), len(firms),
                                   stream(seed, "ratings"))
     regions = list(scenario.regions)
-    design = _design(scenario)
+    graph = None if scenario.river is None else _river(scenario)
+    assignment = (None if graph is None
+                  else _assign(scenario, graph, firms, stream(seed, "river-sites")))
+    design = _design(scenario, graph, assignment, firms)
     _open_accounts(registry, firms, cash_yuan, regions, design)
     regulators = {r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
     behaviour = TradingBehaviour(
@@ -77,8 +84,50 @@ def build_world(scenario: Scenario, seed: int) -> World:
     credit = _credit(scenario, env, venue, registry, firms, stream(seed, "credit"))
     shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector) for s in scenario.stress]
     stress = StressTest(env, venue, registry, years, credit, shocks) if shocks else None
+    compensation = None
+    if graph is not None and assignment is not None:
+        compensation = _compensation(scenario, graph, assignment, years, registry,
+                                     stream(seed, "river-sampling"))
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
-                 credit, stress)
+                 credit, stress, compensation)
+
+
+def _river(scenario: Scenario) -> nx.DiGraph:
+    spec = scenario.river
+    assert spec is not None
+    return river_graph([Reach(
+        r.name, r.region, r.downstream, r.length_km, r.flow_m3s, r.velocity_ms,
+        dict(r.decay_per_day), dict(r.background_mg_l),
+        None if r.section is None else Section(r.section.name, r.section.target_class,
+                                               r.section.cross_border))
+        for r in spec.reaches])
+
+
+def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, rng: np.random.Generator
+            ) -> np.ndarray:
+    spec = scenario.river
+    assert spec is not None
+    index = {name: k for k, name in enumerate(firms.ids)}
+    return assign_firms(graph, firms.region, {r.name: r.firm_share for r in spec.reaches},
+                        {index[f]: reach for f, reach in spec.firms.items()}, rng)
+
+
+def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
+                  years: ComplianceYears, registry: Registry, rng: np.random.Generator
+                  ) -> Compensation:
+    spec, scheme = scenario.river, scenario.compensation
+    assert spec is not None
+    if scheme is None or scheme.kind == "market":
+        rules = SchemeRules("market")
+    else:
+        extra = {k: v for k, v in scheme.model_dump().items() if k not in ("kind", "response")}
+        rules = SchemeRules(scheme.kind, tighten_cap=scheme.response.tighten_cap, **extra)
+    compensation = Compensation(graph, assignment, years.firms.pollutants, spec.index_k0,
+                                spec.samples_per_year, spec.sampling_sigma, rules, registry,
+                                years.regulators, rng)
+    years.after_close.append(lambda year: compensation.close_year(
+        year, years.emissions_t(year), years.current_t[year]))
+    return compensation
 
 
 def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
@@ -121,13 +170,20 @@ def _calendar(scenario: Scenario) -> Calendar:
                    if c.call_auction_open and scenario.exchange.opening_auction else None))
 
 
-def _design(scenario: Scenario) -> MarketDesign:
+def _design(scenario: Scenario, graph: nx.DiGraph | None, assignment: np.ndarray | None,
+            firms: Firms) -> MarketDesign:
     d = scenario.exchange.design
     if d.kind != "linked":
         return MarketDesign(d.kind)
     ratios = {}
     if d.ratio_guangan_to_changshou is not None:
         ratios["guangan", "changshou"] = d.ratio_guangan_to_changshou
+    if scenario.river is not None and scenario.river.set_trading_ratio:
+        assert graph is not None and assignment is not None
+        carried = [p for p in scenario.pollutants if p in ("COD", "NH3N")]
+        j = firms.pollutant(carried[0])
+        ratios["guangan", "changshou"] = trading_ratio(graph, assignment, firms.baseline_t[:, j],
+                                                       carried[0], "guangan")
     if d.ratio_changshou_to_guangan is not None:
         ratios["changshou", "guangan"] = d.ratio_changshou_to_guangan
     lot_t = min(p.lot_t for p in scenario.pollutants.values())

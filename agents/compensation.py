@@ -1,0 +1,288 @@
+"""Ecological compensation between the two governments, judged at cross-border sections.
+
+Schemes (reference/domain.md section 5):
+
+- ``bet``: the bidirectional water-quality bet of the Xin'an river. For each cross-border
+  section, if the year's index ``P`` (the mean of its samples) is at most 1 the downstream
+  government pays the upstream one ``amount_yuan``, otherwise the upstream pays downstream.
+- ``graded``: the same directions, but the payment is ``yuan_per_index * |P - 1|``, at most
+  ``cap_yuan``.
+- ``pool``: both governments pay their share of ``pool_yuan`` into a pool; the pool, with
+  any central top-up, goes to the upstream government in the share of the year's
+  cross-border samples that met the target (``P <= 1``), the rest to the downstream one.
+- ``market``: no transfers; the river is only monitored.
+
+A central top-up (``central_topup_yuan``) comes from outside the model each year: to the
+upstream government under ``bet`` and ``graded``, into the pool under ``pool``.
+
+The payment functions are pure: they turn index values into :class:`Payment` records.
+:class:`Compensation` moves the money through the registry each year and applies the
+regulators' response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+
+from agents.regulator import Regulator
+from agents.river import (concentrations, downstream_region, sample_concentrations,
+                          section_index, sections, upstream_region)
+from exchange import CASH, OUTSIDE, Registry
+
+__all__ = ["CENTRAL", "POOL", "Compensation", "Parties", "Payment", "SchemeRules",
+           "bet_payments", "graded_payments", "net_to_upstream", "pool_payments",
+           "scheme_payments"]
+
+CENTRAL = OUTSIDE
+"""The central government's budget is the registry's outside account."""
+POOL = "pool:compensation"
+
+Scheme = Literal["bet", "graded", "pool", "market"]
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who is upstream and downstream of a cross-border section (government accounts)."""
+
+    upstream: str
+    downstream: str
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One transfer: who paid whom, how much, why, and the index that decided it."""
+
+    payer: str
+    payee: str
+    amount_yuan: float
+    reason: str
+    index: float
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeRules:
+    """A scheme's parameters (yuan per year); unused ones are ignored by other schemes.
+
+    Attributes:
+        kind: ``bet``, ``graded``, ``pool`` or ``market``.
+        amount_yuan: the bet per cross-border section.
+        yuan_per_index: graded payment per unit of ``|P - 1|``.
+        cap_yuan: largest graded payment per section.
+        pool_yuan: the pool both governments pay into.
+        upstream_share: the upstream government's share of the pool contributions.
+        central_topup_yuan: the central government's yearly top-up.
+        tighten_cap: after a year in which the upstream government is a net payer to the
+            downstream one, it cuts its caps by this share from the next year on.
+    """
+
+    kind: Scheme
+    amount_yuan: float = 12e6
+    yuan_per_index: float = 40e6
+    cap_yuan: float = 12e6
+    pool_yuan: float = 300e6
+    upstream_share: float = 0.5
+    central_topup_yuan: float = 0.0
+    tighten_cap: float = 0.0
+
+
+def bet_payments(index: Mapping[str, float], parties: Mapping[str, Parties],
+                 amount_yuan: float) -> list[Payment]:
+    """The bet of each cross-border section, given the year's index by section."""
+    out = []
+    for section, p in index.items():
+        who = parties[section]
+        met = p <= 1
+        payer, payee = (who.downstream, who.upstream) if met else (who.upstream, who.downstream)
+        out.append(Payment(payer, payee, amount_yuan, _verdict(section, p), float(p)))
+    return out
+
+
+def graded_payments(index: Mapping[str, float], parties: Mapping[str, Parties],
+                    yuan_per_index: float, cap_yuan: float) -> list[Payment]:
+    """Payments growing with the distance of each section's index from 1, capped."""
+    out = []
+    for payment in bet_payments(index, parties, 0.0):
+        amount = min(cap_yuan, yuan_per_index * abs(payment.index - 1))
+        if amount > 0:
+            out.append(Payment(payment.payer, payment.payee, amount, payment.reason,
+                               payment.index))
+    return out
+
+
+def pool_payments(samples: Mapping[str, np.ndarray], parties: Mapping[str, Parties],
+                  pool_yuan: float, upstream_share: float, topup_yuan: float
+                  ) -> list[Payment]:
+    """Contributions to the pool and its allocation by the share of samples that met.
+
+    ``samples`` holds the index at each sampling date by cross-border section; every section
+    must have the same two parties.
+    """
+    who = _one_pair(parties)
+    values = np.concatenate([np.asarray(v, dtype=float) for v in samples.values()])
+    met = float(np.mean(values <= 1)) if len(values) else 0.0
+    mean = float(np.mean(values)) if len(values) else float("nan")
+    total = pool_yuan + topup_yuan
+    out = [Payment(who.upstream, POOL, pool_yuan * upstream_share, "pool contribution", mean),
+           Payment(who.downstream, POOL, pool_yuan * (1 - upstream_share),
+                   "pool contribution", mean)]
+    if topup_yuan:
+        out.append(Payment(CENTRAL, POOL, topup_yuan, "central top-up", mean))
+    out += [Payment(POOL, who.upstream, total * met,
+                    f"pool allocation: {met:.0%} of samples met the target", mean),
+            Payment(POOL, who.downstream, total * (1 - met),
+                    f"pool allocation: {1 - met:.0%} of samples missed the target", mean)]
+    return [p for p in out if p.amount_yuan > 0]
+
+
+def scheme_payments(rules: SchemeRules, samples: Mapping[str, np.ndarray],
+                    parties: Mapping[str, Parties]) -> list[Payment]:
+    """Every payment of one year under ``rules``, from the index at each sample by
+    cross-border section (the year's index is the samples' mean)."""
+    index = {s: float(np.mean(v)) for s, v in samples.items()}
+    match rules.kind:
+        case "bet":
+            out = bet_payments(index, parties, rules.amount_yuan)
+        case "graded":
+            out = graded_payments(index, parties, rules.yuan_per_index, rules.cap_yuan)
+        case "pool":
+            return pool_payments(samples, parties, rules.pool_yuan, rules.upstream_share,
+                                 rules.central_topup_yuan)
+        case "market":
+            return []
+    if rules.central_topup_yuan:
+        who = _one_pair(parties)
+        mean = float(np.mean(list(index.values())))
+        out.append(Payment(CENTRAL, who.upstream, rules.central_topup_yuan, "central top-up",
+                           mean))
+    return out
+
+
+def _verdict(section: str, p: float) -> str:
+    return f"{section}: index {p:.3f} {'met' if p <= 1 else 'missed'} the target"
+
+
+def _one_pair(parties: Mapping[str, Parties]) -> Parties:
+    pairs = set(parties.values())
+    if len(pairs) != 1:
+        raise ValueError(f"parties: a pool and a top-up need one upstream and one downstream "
+                         f"government, got {sorted(map(str, pairs))}")
+    return pairs.pop()
+
+
+@dataclass
+class Compensation:
+    """Monitors the river at each true-up and settles the year's scheme.
+
+    After the regulators' true-up of a year (:meth:`close_year`, a hook of the compliance
+    cycle) the firms' realised emissions of that year are routed to every section; each of
+    ``samples_per_year`` sampling dates sees the routed yearly mean times lognormal sampling
+    noise from ``rng``. The year's index at a section is the mean over its samples.
+    """
+
+    graph: nx.DiGraph
+    assignment: np.ndarray
+    pollutants: tuple[str, ...]
+    k0: float
+    samples_per_year: int
+    sampling_sigma: float
+    rules: SchemeRules
+    registry: Registry
+    regulators: dict[str, Regulator]
+    rng: np.random.Generator
+    samples: list[tuple[int, str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
+    payments: list[tuple[int, Payment]] = field(default_factory=list)
+    index_free: list[tuple[int, str, float, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.carried = tuple(p for p in self.pollutants
+                             if any(p in self.graph.nodes[n]["decay_per_day"]
+                                    for n in self.graph))
+        cross = [s for s, n in sections(self.graph).items()
+                 if self.graph.nodes[n]["section"].cross_border]
+        self.parties = {s: Parties(f"gov:{upstream_region(self.graph, s)}",
+                                   f"gov:{downstream_region(self.graph, s)}") for s in cross}
+        if self.rules.kind == "pool":
+            self.registry.open_account(POOL)
+
+    def close_year(self, year: int, emissions_t: np.ndarray, unabated_t: np.ndarray) -> None:
+        """Monitor the year and settle it.
+
+        Args:
+            year: the calendar year.
+            emissions_t: each firm's realised emissions, t, shape (firms, pollutants).
+            unabated_t: what each firm would have emitted without abatement, same shape.
+        """
+        cols = [self.pollutants.index(p) for p in self.carried]
+        routed = self._routed(emissions_t[:, cols])
+        unabated = self._routed(unabated_t[:, cols])
+        drawn = sample_concentrations(routed, self.samples_per_year, self.sampling_sigma,
+                                      self.rng)
+        cross: dict[str, np.ndarray] = {}
+        for section, by_pollutant in drawn.items():
+            index = np.asarray(section_index(self.graph, section, by_pollutant, self.k0))
+            for p, values in by_pollutant.items():
+                self.samples.append((year, section, p, values, index))
+            self.index_free.append((year, section, float(section_index(
+                self.graph, section, routed[section], self.k0)), float(section_index(
+                    self.graph, section, unabated[section], self.k0))))
+            if section in self.parties:
+                cross[section] = index
+        self._settle(year, scheme_payments(self.rules, cross, self.parties))
+
+    def _routed(self, emissions_t: np.ndarray) -> dict[str, dict[str, float]]:
+        """Routed concentrations of the pollutants the scenario holds (others are left out
+        of the index, which would see only their background)."""
+        routed = concentrations(self.graph, self.assignment, emissions_t, self.carried)
+        return {s: {p: c for p, c in by.items() if p in self.carried}
+                for s, by in routed.items()}
+
+    def _settle(self, year: int, payments: Sequence[Payment]) -> None:
+        last_payout = max((k for k, p in enumerate(payments) if p.payer == POOL), default=-1)
+        for k, payment in enumerate(payments):
+            fen = int(round(payment.amount_yuan * 100))
+            if k == last_payout:  # the pool pays out all it holds, whatever the rounding
+                fen = self.registry.cash(POOL)
+            short = fen - self.registry.cash(payment.payer)
+            if payment.payer.startswith("gov:") and short > 0:
+                self.registry.issue(OUTSIDE, payment.payer, CASH, short,
+                                    memo="budget appropriation for compensation")
+            self.registry.transfer(payment.payer, payment.payee, CASH, fen,
+                                   memo=f"compensation ({self.rules.kind}): {payment.reason}")
+            self.payments.append((year, payment))
+        self._respond(payments)
+
+    def _respond(self, payments: Sequence[Payment]) -> None:
+        """The upstream government tightens its caps after a year it paid the downstream
+        one more than it received from it (directly or through the pool); the downstream
+        government cannot change a section above its own firms, so it does not respond."""
+        if not self.rules.tighten_cap or not self.parties:
+            return
+        who = _one_pair(self.parties)
+        region = who.upstream.removeprefix("gov:")
+        if net_to_upstream(payments, who) < -0.005 and region in self.regulators:
+            self.regulators[region].cap_scale *= 1 - self.rules.tighten_cap
+
+
+def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:
+    """What the downstream government's money gave the upstream one, net, in one year's
+    payments, yuan (negative: the upstream paid the downstream).
+
+    Direct payments count both ways; through a pool, the upstream's payout less its own
+    contribution and less its share of the central top-up. Central top-ups paid to the
+    upstream directly do not count.
+    """
+    paid = sum(p.amount_yuan for p in payments if p.payer == who.upstream)
+    received = sum(p.amount_yuan for p in payments
+                   if p.payee == who.upstream and p.payer != CENTRAL)
+    payouts = [p for p in payments if p.payer == POOL]
+    total = sum(p.amount_yuan for p in payouts)
+    if total:
+        topup = sum(p.amount_yuan for p in payments if p.payer == CENTRAL and p.payee == POOL)
+        mine = sum(p.amount_yuan for p in payouts if p.payee == who.upstream)
+        received -= topup * mine / total
+    return received - paid
