@@ -270,6 +270,45 @@ def _finish(result: ExperimentResult) -> int:
     return 0 if result.ok == result.total else 1
 
 
+# ---- compare ---------------------------------------------------------------------------
+
+
+def _add_compare(commands: Commands) -> None:
+    parser = commands.add_parser(
+        "compare", help="compare scenarios side by side on the same seeds",
+        description="Run each scenario on the same seeds and write DIR/report.html: a table "
+        "of headline results (mean and 95 %% interval over the seeds) and plots of transfers, "
+        "water quality at the border, abatement cost and prices, plus DIR/kpis.csv.")
+    parser.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                        help="built-in scenario names or YAML files (at least two)")
+    parser.add_argument("--seeds", type=_positive, default=5, metavar="N",
+                        help="seeds per scenario (default: 5)")
+    parser.add_argument("--seed", type=_seed, default=1, metavar="BASE",
+                        help="first seed; the runs use BASE .. BASE+N-1 (default: 1)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="output directory (default: runs/compare-<scenario names>)")
+    parser.add_argument("--workers", type=_positive, default=1, metavar="N",
+                        help="worker processes (default: 1, one run after another)")
+    _add_overrides(parser)
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier report in DIR")
+    parser.set_defaults(handler=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from experiments.compare import compare
+    from experiments.spec import ExperimentError
+
+    if len(args.scenarios) < 2:
+        raise ExperimentError("compare: name at least two scenarios")
+    stems = [Path(s).stem for s in args.scenarios]
+    out = args.out or Path("runs") / ("compare-" + "-".join(stems))
+    seeds = list(range(args.seed, args.seed + args.seeds))
+    report = compare(args.scenarios, seeds, out, args.set, args.workers, args.overwrite)
+    print(f"report written to {report}")
+    return 0
+
+
 # ---- query -----------------------------------------------------------------------------
 
 
@@ -335,8 +374,8 @@ def _workshop_serve(args: argparse.Namespace) -> int:
 
 
 _COMMANDS: tuple[Callable[[Commands], None], ...] = (
-    _add_run, _add_scenarios, _add_validate, _add_schema, _add_experiment, _add_query,
-    _add_workshop,
+    _add_run, _add_scenarios, _add_validate, _add_schema, _add_experiment, _add_compare,
+    _add_query, _add_workshop,
 )
 
 

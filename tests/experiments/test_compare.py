@@ -1,0 +1,65 @@
+"""``cgx compare``: scenarios on the same seeds, one self-contained HTML report."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.compare import KPI_LABELS, kpi_summary
+
+
+def scenario_file(folder: Path, name: str, compensation: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(f"extends: tiny\nname: {name}\nriver: {{}}\n"
+                    f"compensation: {compensation}\n", encoding="utf-8")
+    return path
+
+
+def test_compare_writes_a_self_contained_report(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    bet = scenario_file(tmp_path, "tiny_bet", "{kind: bet}")
+    pool = scenario_file(tmp_path, "tiny_pool", "{kind: pool, central_topup_yuan: 1000000}")
+    out = tmp_path / "cmp"
+
+    code = main(["compare", str(bet), str(pool), "--seeds", "2", "--out", str(out)])
+
+    assert code == 0
+    assert "report.html" in capsys.readouterr().out
+    page = (out / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 4
+    assert all(base64.b64decode(b).startswith(b"\x89PNG") for b in images)
+    assert "tiny_bet" in page and "tiny_pool" in page
+    assert not re.search(r'src="(?!data:)', page)  # nothing loaded from elsewhere
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert sorted(zip(kpis["scenario"], kpis["seed"])) == [
+        ("tiny_bet", 1), ("tiny_bet", 2), ("tiny_pool", 1), ("tiny_pool", 2)]
+    assert (kpis.loc[kpis["scenario"] == "tiny_pool", "central_topup_yuan"] == 2e6).all()
+
+
+def test_compare_refuses_an_existing_report_and_a_single_scenario(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "report.html").write_text("earlier", encoding="utf-8")
+
+    assert main(["compare", "tiny", "tiny", "--out", str(tmp_path)]) == 2
+    assert main(["compare", "tiny", "--out", str(tmp_path / "new")]) == 2
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == "earlier"
+    assert capsys.readouterr().err.count("cgx: error:") == 2
+
+
+def test_kpi_summary_gives_mean_and_interval_per_scenario() -> None:
+    kpis = pd.DataFrame({"scenario": ["a", "a", "a", "b"],
+                         **{k: [1.0, 2.0, 3.0, 5.0] for k in KPI_LABELS}})
+
+    summary = kpi_summary(kpis, ["a", "b"]).set_index(["kpi", "scenario"])
+
+    a = summary.loc[("cross_border_index", "a")]
+    assert a["mean"] == pytest.approx(2.0)
+    assert a["low"] == pytest.approx(2.0 - 4.302653 / 3**0.5, rel=1e-5)
+    b = summary.loc[("cross_border_index", "b")]
+    assert b["mean"] == 5.0 and pd.isna(b["low"])
