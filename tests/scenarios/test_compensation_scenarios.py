@@ -1,0 +1,101 @@
+"""The river and compensation in whole runs: tables, conservation, response and ratios."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from scenarios import COLUMNS, ScenarioError, build_world, load_scenario, run_scenario
+
+RIVER_KPIS = ("section_compliance_rate", "cross_border_index", "cross_border_index_reduction",
+              "transfers_to_upstream_yuan", "transfers_to_downstream_yuan",
+              "central_topup_yuan", "cost_per_index_reduction_yuan")
+
+
+def test_builtin_compensation_scenarios_differ_only_in_the_scheme() -> None:
+    dumps = {kind: load_scenario(f"compensation_{kind}").model_dump()
+             for kind in ("bet", "graded", "pool", "market")}
+
+    kinds = set()
+    for dump in dumps.values():
+        kinds.add(dump.pop("compensation")["kind"])
+        dump.pop("name")
+        dump.pop("description")
+    assert kinds == {"bet", "graded", "pool", "market"}
+    assert all(d == dumps["bet"] for d in dumps.values())
+    assert dumps["bet"]["river"]["samples_per_year"] == 24
+
+
+def test_a_run_with_a_bet_conserves_money_and_records_its_transfers() -> None:
+    world = build_world(load_scenario("tiny", ["river={}", "compensation={kind: bet, "
+                                               "central_topup_yuan: 1000000}"]), seed=2)
+    result = world.run()
+
+    world.registry.audit()
+    comp, env = result["compensation"], result["environment"]
+    assert list(comp.columns) == list(COLUMNS["compensation"])
+    assert len(comp) == 2 * (2 + 1)  # two years: two border sections and a top-up
+    journal = sum(e.amount for e in world.registry.journal if e.memo.startswith("compensation"))
+    assert journal == round(comp["amount_yuan"].sum() * 100)
+    assert len(env) == 2 * 24 * 4  # years x samples x sections, COD only
+    assert set(env["section"]) == {"dahong_border", "yulin_border", "dahonghu_dam", "shantuo"}
+    kpis = result.kpis
+    assert kpis["central_topup_yuan"] == 2e6
+    # each year both border bets go one way (24 m net) or cancel out (0)
+    assert kpis["transfers_to_upstream_yuan"] + kpis["transfers_to_downstream_yuan"] in (
+        0, 24e6, 48e6)
+    assert 0 <= kpis["section_compliance_rate"] <= 1
+
+
+def test_runs_without_a_river_have_empty_tables_and_missing_kpis() -> None:
+    result = run_scenario(load_scenario("tiny"), seed=1)
+
+    assert len(result["environment"]) == len(result["compensation"]) == 0
+    assert all(math.isnan(result.kpis[k]) for k in RIVER_KPIS)
+
+
+def test_the_same_seed_gives_the_same_river_tables() -> None:
+    scenario = load_scenario("tiny", ["river={}", "compensation={kind: graded}"])
+
+    a, b = run_scenario(scenario, 5), run_scenario(scenario, 5)
+
+    assert a["environment"].equals(b["environment"])
+    assert a["compensation"].equals(b["compensation"])
+
+
+def test_upstream_tightens_caps_after_losing_the_bet() -> None:
+    hard = ["river={index_k0: 1.5}", "compensation={kind: bet, response: {tighten_cap: 0.1}}"]
+    world = build_world(load_scenario("tiny", hard), seed=1)
+    result = world.run()
+
+    assert (result["compensation"]["payer"] == "gov:guangan").all()
+    assert world.regulators["guangan"].cap_scale == pytest.approx(0.9**2)
+    assert world.regulators["changshou"].cap_scale == 1.0
+    caps = result["market_years"].set_index("year")["cap_t"]
+    untightened = build_world(load_scenario("tiny", hard[:1] + ["compensation={kind: bet}"]), 1)
+    caps_before = untightened.run()["market_years"].set_index("year")["cap_t"]
+    assert caps[2025] == pytest.approx(caps_before[2025])
+    assert caps[2026] < caps_before[2026]
+
+
+def test_linked_ratio_from_the_river_graph() -> None:
+    overrides = ["exchange.design={kind: linked}", "river={set_trading_ratio: true}"]
+    world = build_world(load_scenario("tiny", overrides), seed=1)
+
+    ratio = world.years.design.ratios["guangan", "changshou"]
+    # between the transfer coefficients of the two Guang'an Dahong reaches and Yulin's
+    assert math.exp(-0.2 * (35 / 0.4 + 30.4 / 0.5) / 86.4) < ratio < 1
+    assert ratio != 0.79
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (["compensation={kind: bet}"], "compensation"),
+    (["river={set_trading_ratio: true}"], "river.set_trading_ratio"),
+    (["river={reaches: [{name: a, region: guangan, length_km: 1, flow_m3s: 1, "
+      "velocity_ms: 1, section: {name: s, cross_border: true}}]}"], "river"),
+    (["river={firms: {nobody: yangtze_changshou}}"], "river.firms"),
+])
+def test_river_settings_that_do_not_fit_are_refused(overrides: list[str], field: str) -> None:
+    with pytest.raises(ScenarioError, match=field):
+        load_scenario("tiny", overrides)
