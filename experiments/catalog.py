@@ -127,7 +127,9 @@ class CatalogWriter:
                                  "WHERE table_name = 'runs'").fetchone()
             if exists and exists[0]:
                 return
+            con.begin()  # all tables or none, should the process die here
             _create_tables(con, self.plan)
+            con.commit()
 
     def reconcile(self) -> None:
         """Bring the runs table in step with the files: complete runs are ok, recorded
@@ -337,10 +339,14 @@ def _create_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     con.execute("CREATE TABLE points (point INTEGER PRIMARY KEY, point_name VARCHAR, "
                 "scenario VARCHAR, scenario_hash VARCHAR, scenario_json VARCHAR"
                 + (f", {point_ddl}" if point_ddl else "") + ")")
-    for p in plan.points:
-        con.execute(f"INSERT INTO points VALUES ({', '.join('?' * (5 + len(factors)))})",
-                    [p.index, p.name, p.scenario, p.scenario_hash, p.scenario_json,
-                     *(_factor_value(p.factors.get(name)) for name, _ in factors)])
+    points = pd.DataFrame(
+        [[p.index, p.name, p.scenario, p.scenario_hash, p.scenario_json,
+          *(_factor_value(p.factors.get(name)) for name, _ in factors)] for p in plan.points],
+        columns=["point", "point_name", "scenario", "scenario_hash", "scenario_json",
+                 *(name for name, _ in factors)])
+    con.register("new_points", points)
+    con.execute("INSERT INTO points SELECT * FROM new_points")
+    con.unregister("new_points")
     spec = plan.spec
     con.execute("CREATE TABLE experiment (name VARCHAR, description VARCHAR, design VARCHAR, "
                 "points INTEGER, replications INTEGER, runs INTEGER, root_seed BIGINT, "
