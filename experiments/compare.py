@@ -28,6 +28,7 @@ from experiments.analysis import mean_ci
 from experiments.store import OutputExists
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 __all__ = ["KPI_LABELS", "Comparison", "compare", "render_comparison", "run_comparison"]
@@ -291,7 +292,7 @@ def _price_figure(prices: pd.DataFrame) -> Figure:
     return fig
 
 
-def _axes(panels: int) -> tuple[Figure, list]:
+def _axes(panels: int) -> tuple[Figure, list[Axes]]:
     from matplotlib.figure import Figure
 
     columns = min(panels, 2)

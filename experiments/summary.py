@@ -17,13 +17,19 @@ def summary_table(tables: Mapping[str, pd.DataFrame]) -> str:
 
     Needs the tables market_daily, market_years and kpis. Per market: the volume-weighted
     mean of the daily closing prices, the last close, the mean of the yearly equilibrium
-    prices, the volume and the cross-border volume. Then the KPI block. Values that are
-    missing (no trades, no benchmark) show as ``–``.
+    prices, the volume and the cross-border volume. Then the KPI block, and the river's
+    when the run monitored one. Values that are missing (no trades, no benchmark) show as
+    ``–``.
     """
-    return "\n\n".join([
-        _markets_block(tables["market_daily"], tables["market_years"]),
-        _kpi_block(tables["kpis"]),
-    ])
+    blocks = [_markets_block(tables["market_daily"], tables["market_years"]),
+              _kpi_block(tables["kpis"])]
+    kpis = tables["kpis"]
+    if not kpis.empty and not _is_missing(kpis.iloc[0].get("cross_border_index", math.nan)):
+        row = kpis.iloc[0]
+        blocks.append("River and compensation\n" + _render(
+            [[label, show(row[column])] for label, column, show in _RIVER_KPIS],
+            align_left=2))
+    return "\n\n".join(blocks)
 
 
 def _markets_block(market_daily: pd.DataFrame, market_years: pd.DataFrame) -> str:
@@ -112,4 +118,13 @@ _KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("penalties", "penalties_yuan", _yuan),
     ("mean price (per unit)", "mean_price_yuan", _yuan),
     ("price volatility", "price_volatility", _percent),
+)
+
+_RIVER_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("index at the border (<= 1 meets)", "cross_border_index", _ratio),
+    ("samples meeting their class", "section_compliance_rate", _percent),
+    ("paid by Changshou to Guang'an", "transfers_to_upstream_yuan", _yuan),
+    ("paid by Guang'an to Changshou", "transfers_to_downstream_yuan", _yuan),
+    ("central top-up", "central_topup_yuan", _yuan),
+    ("abatement cost per index-year", "cost_per_index_reduction_yuan", _yuan),
 )
