@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["abatement_curve", "cross_border_flows", "price_paths", "save_all"]
+__all__ = ["abatement_curve", "cross_border_flows", "price_paths", "save_all",
+           "water_quality"]
 
 _DPI = 100
 
@@ -128,6 +129,39 @@ def credit_over_time(bank_months: pd.DataFrame) -> Figure:
     return fig
 
 
+def water_quality(environment: pd.DataFrame, compensation: pd.DataFrame) -> Figure:
+    """The index at each monitoring section, sample by sample, against the target of 1;
+    and the compensation paid each year, by payer and payee."""
+    fig, axes = _figure("Water quality and compensation", 2 if len(environment) else 0,
+                        "no river")
+    if environment.empty:
+        return fig
+    samples = environment.drop_duplicates(["day", "section"]).sort_values("day")
+    for section, rows in samples.groupby("section", sort=True):
+        border = " (cross-border)" if rows["cross_border"].astype(bool).iloc[0] else ""
+        axes[0].plot(rows["day"], rows["index"], marker=".", linewidth=0.8,
+                     label=f"{section}{border}")
+    axes[0].axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="target")
+    axes[0].set_xlabel("trading day")
+    axes[0].set_ylabel("index (<= 1 meets)")
+    axes[0].legend(title="section", fontsize=8, ncols=2)
+    paid = compensation.groupby(["year", "payer", "payee"])["amount_yuan"].sum() / 1e6
+    flows = paid.unstack(["payer", "payee"]) if len(paid) else pd.DataFrame()
+    years = flows.index.to_numpy()
+    width = 0.8 / max(len(flows.columns), 1)
+    for k, (payer, payee) in enumerate(flows.columns):
+        axes[1].bar(years + (k - (len(flows.columns) - 1) / 2) * width,
+                    flows[(payer, payee)].fillna(0.0), width, label=f"{payer} → {payee}")
+    if flows.empty:
+        axes[1].text(0.5, 0.5, "no transfers", ha="center", va="center",
+                     transform=axes[1].transAxes)
+    axes[1].set_xticks(years)
+    axes[1].set_xlabel("year")
+    axes[1].set_ylabel("paid (m yuan)")
+    _legend(axes[1])
+    return fig
+
+
 def save_all(result_tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Path]:
     """Draw every standard plot of a run and write it as ``<folder>/<name>.png``.
 
@@ -146,6 +180,9 @@ def save_all(result_tables: Mapping[str, pd.DataFrame], folder: Path) -> list[Pa
     }
     if len(result_tables.get("bank_months", ())):
         figures["credit"] = lambda: credit_over_time(result_tables["bank_months"])
+    if len(result_tables.get("environment", ())):
+        figures["water_quality"] = lambda: water_quality(result_tables["environment"],
+                                                         result_tables["compensation"])
     paths = []
     for name, draw in figures.items():
         path = folder / f"{name}.png"

@@ -120,3 +120,29 @@ def test_save_all_writes_one_png_per_plot(tmp_path: Path, small_result: RunResul
     assert [p.name for p in paths] == [
         "price_paths.png", "abatement_curve.png", "cross_border_flows.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths)
+
+
+def test_water_quality_plots_each_section_and_each_payment_direction() -> None:
+    from experiments.plots import water_quality
+
+    environment = frame("environment", [
+        ("r", 2025, k, day, section, "reach", "guangan", border, "COD", 20.0, 20.0, index)
+        for k, day in ((1, 5), (2, 15))
+        for section, border, index in (("dahong_border", True, 1.1), ("shantuo", False, 0.5))])
+    compensation = frame("compensation", [
+        ("r", 2025, "gov:guangan", "gov:changshou", 12e6, "bet", "missed", 1.1)])
+
+    fig = water_quality(environment, compensation)
+
+    index, paid = fig.axes
+    assert labels(index) == ["dahong_border (cross-border)", "shantuo", "target"]
+    assert labels(paid) == ["gov:guangan → gov:changshou"]
+    assert [b.get_height() for b in paid.patches] == [12.0]
+
+
+def test_water_quality_without_a_river_is_one_empty_panel() -> None:
+    from experiments.plots import water_quality
+
+    fig = water_quality(frame("environment", []), frame("compensation", []))
+
+    assert len(fig.axes) == 1
