@@ -89,6 +89,7 @@ class Game:
         self.trades: list[SeenTrade] = []
         self.trades_of_market: dict[tuple[str, str], list[SeenTrade]] = {}
         self.trades_of_team: dict[int, list[SeenTrade]] = {k: [] for k in self.teams}
+        self.volume_lots: dict[tuple[str, str], int] = {}  # by (market, instrument)
         self._cursor: dict[tuple[str, str], int] = {}
         self._listing_version = -1
         self._depth: dict[str, tuple[Any, ...]] = {}
@@ -239,6 +240,8 @@ class Game:
             seen = SeenTrade(key, trade, now)
             self.trades.append(seen)
             self.trades_of_market.setdefault((trade.market, trade.instrument), []).append(seen)
+            book = (trade.market, trade.instrument)
+            self.volume_lots[book] = self.volume_lots.get(book, 0) + trade.lots
             self._changes.trades.append(seen)
             self._changes.markets.add(trade.market)
             for firm in {trade.buyer, trade.seller}:

@@ -41,7 +41,7 @@ from workshop.views import overview, trade_row
 
 log = logging.getLogger("workshop")
 TICK_SECONDS = 0.1
-FLUSH_SECONDS = 0.02  # how long an action's update waits for others to share it
+FLUSH_SECONDS = 0.05  # how long an action's update waits for others to share it
 FULL_LOOK_SECONDS = 0.5  # how often every team's position is compared, not only the known
 _PAGES = {"index": "index.html", "host": "host.html", "console": "console.html",
           "play": "play.html", "debrief": "debrief.html"}

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, NonNegativeInt, StrictStr, ValidationError, model_validator
 
-from scenarios import ScenarioError, build_world
+from scenarios import Scenario, ScenarioError, build_world
 from workshop.engine import Action, Game
 from workshop.messages import Refused
 from workshop.settings import (FirmId, GameSettings, Override, ScenarioRef, Strict,
@@ -284,8 +284,10 @@ class Workshop:
         return game
 
     def _forget(self, game_id: str) -> None:
-        for table in (self._games, self._last_wall, self._break_since, self._checkpoint):
-            table.pop(game_id, None)  # type: ignore[attr-defined]
+        self._games.pop(game_id, None)
+        self._last_wall.pop(game_id, None)
+        self._break_since.pop(game_id, None)
+        self._checkpoint.pop(game_id, None)
 
     def _stored_name(self, game_id: str, team_id: int) -> str:
         return next((t.name or "" for t in self.store.teams(game_id) if t.team_id == team_id),
@@ -304,7 +306,7 @@ class Workshop:
                 return code
 
 
-def _scenario(ref: ScenarioRef, overrides: list[str]) -> Any:
+def _scenario(ref: ScenarioRef, overrides: list[str]) -> Scenario:
     try:
         return load_game_scenario(ref, overrides)
     except ScenarioError as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -75,8 +76,8 @@ class GameSettings(Strict):
         return self
 
 
-def load_game_scenario(ref: ScenarioRef, overrides: list[str],
-                       manual_firms: list[str] = ()) -> Scenario:  # type: ignore[assignment]
+def load_game_scenario(ref: ScenarioRef, overrides: Sequence[str],
+                       manual_firms: Sequence[str] = ()) -> Scenario:
     """The scenario with overrides, the given firms added to ``trading.manual_firms``.
 
     Raises:
@@ -84,7 +85,7 @@ def load_game_scenario(ref: ScenarioRef, overrides: list[str],
     """
     with tempfile.TemporaryDirectory() as folder:
         source = ref.name or _write_yaml(ref.yaml or "", Path(folder))
-        scenario = load_scenario(source, overrides)
+        scenario = load_scenario(source, list(overrides))
         if not manual_firms:
             return scenario
         manual = [*scenario.trading.manual_firms,

@@ -50,6 +50,7 @@ def market_view(game: Game, market: Market) -> dict[str, Any]:
         "lot_t": instrument.lot_quantity,
         "yuan_per_tick_per_t": instrument.yuan(1) / instrument.lot_quantity,
         "cross_border_quota_lots": market.quota_left,
+        "volume_lots": game.volume_lots.get((market.market_id, instrument.symbol), 0),
         "trades": [trade_row(t) for t in game.trades_of_market.get(
             (market.market_id, instrument.symbol), [])[-RECENT_TRADES:]],
     }

@@ -29,12 +29,13 @@ function render() {
 
 function renderMarkets() {
   $("markets").innerHTML = table(
-    [t("market"), t("phase"), t("last"), t("reference"), t("equilibrium"), t("bid"), t("ask"), t("trades")],
+    [t("market"), t("phase"), t("last"), t("reference"), t("equilibrium"), t("bid"), t("ask"),
+      `${t("volume")} (${t("t")})`],
     view.markets.map((m) => {
       const last = m.trades.length ? yuanPerT(m, m.trades[m.trades.length - 1].price_ticks) : null;
       return [esc(m.market), t(m.phase), num(last), num(yuanPerT(m, m.reference_ticks)),
         num(m.equilibrium_yuan_per_t), m.bids.length ? num(yuanPerT(m, m.bids[0][0])) : t("none"),
-        m.asks.length ? num(yuanPerT(m, m.asks[0][0])) : t("none"), m.trades.length];
+        m.asks.length ? num(yuanPerT(m, m.asks[0][0])) : t("none"), num(tonnes(m, m.volume_lots))];
     }));
 }
 

@@ -107,6 +107,7 @@ function renderMarket() {
   const stat = (value, label) => `<div class="stat"><b>${value}</b><span>${label}</span></div>`;
   $("quote").innerHTML = stat(t(m.phase), t("phase")) + stat(num(last), `${t("last")} (${t("yuan_t")})`) +
     stat(num(yuanPerT(m, m.reference_ticks)), t("reference")) +
+    stat(num(tonnes(m, m.volume_lots)), `${t("volume")} (${t("t")})`) +
     stat(m.band ? `${num(yuanPerT(m, m.band[0]))}–${num(yuanPerT(m, m.band[1]))}` : t("none"), t("band")) +
     (m.cross_border_quota_lots === null ? "" : stat(num(tonnes(m, m.cross_border_quota_lots)), t("quota_left")));
   const rows = [];
