@@ -27,7 +27,10 @@ from workshop.views import cross_border, price_path
 
 def debrief(game: Game, names: dict[int, str]) -> dict[str, Any]:
     """Every table of the debrief as lists of rows (plain data, ready for JSON)."""
-    teams, regions, markets, costs = [], [], [], []
+    teams: list[dict[str, Any]] = []
+    regions: list[dict[str, Any]] = []
+    markets: list[dict[str, Any]] = []
+    costs: list[dict[str, Any]] = []
     for (year, pollutant), rows in _firm_years(game).items():
         bench = rows.pop("bench")
         for team_id, firm in game.teams.items():

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from exchange import Market, OrderRejected, Side, TimeInForce, Trade, UnknownOrder
 from scenarios import World
@@ -214,10 +214,10 @@ class Game:
         for team_id, firm in self.teams.items():
             if not every_team and team_id not in self._changes.teams:
                 continue
-            look = (tuple(sorted(registry.assets_of(firm).items())),
-                    tuple(o[1:] for o in self.open_orders(team_id)))
-            if self._holdings.get(team_id) != look:
-                self._holdings[team_id] = look
+            position = (tuple(sorted(registry.assets_of(firm).items())),
+                        tuple(o[1:] for o in self.open_orders(team_id)))
+            if self._holdings.get(team_id) != position:
+                self._holdings[team_id] = position
                 self._changes.teams.add(team_id)
         changes, self._changes = self._changes, Changes()
         return changes
@@ -228,7 +228,9 @@ class Game:
             # Markets were listed or delisted: scan them all, so none listed and delisted
             # within one step is missed.
             self._listing_version = venue.listing_version
-            fresh = [t for t in venue.trades
+            # Venue's own list() method shadows the builtin in its annotation of trades.
+            every = cast("list[Trade]", venue.trades)
+            fresh = [t for t in every
                      if t.trade_id > self._cursor.get((t.market, t.instrument), 0)]
         else:
             fresh = [t for m in venue.markets.values()

@@ -246,7 +246,8 @@ def _add_api(app: FastAPI) -> None:  # noqa: C901  (one registration per endpoin
 
     @app.get("/api/games/{game_id}/debrief")
     async def game_debrief(game_id: str, authorization: Auth = None) -> dict[str, Any]:
-        return _clean(_debrief(workshop(), auth(game_id, authorization)))
+        tables: dict[str, Any] = _clean(_debrief(workshop(), auth(game_id, authorization)))
+        return tables
 
     @app.get("/api/games/{game_id}/report.html")
     async def report(game_id: str, authorization: Auth = None) -> Response:

@@ -146,8 +146,8 @@ def suggest_firms(world: World, teams: int) -> list[str]:
              if wanted[r] else [] for r in regions}
     for r in regions:  # evenly spaced picks can repeat in a small region
         picks[r] = list(dict.fromkeys(picks[r]))
-        spare = [i for i in by_region[r] if i not in picks[r]]
-        picks[r] += spare[:wanted[r] - len(picks[r])]
+        rest = [i for i in by_region[r] if i not in picks[r]]
+        picks[r] += rest[:wanted[r] - len(picks[r])]
     order = [picks[r][k] for k in range(max(wanted.values())) for r in regions
              if k < len(picks[r])]
     return [f.ids[i] for i in order]

@@ -31,7 +31,7 @@ class BadToken(ValueError):
 
 
 def sign(secret: bytes, session: Session) -> str:
-    claims = {"g": session.game_id, "r": session.role}
+    claims: dict[str, str | int] = {"g": session.game_id, "r": session.role}
     if session.team_id is not None:
         claims["t"] = session.team_id
     body = _encode(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())

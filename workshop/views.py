@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from agents import abatement_cost, true_up_abatement
 from exchange import CASH, Market
 from workshop.clock import time_of_day
@@ -206,8 +208,8 @@ def _pollutants(game: Game, team_id: int) -> list[dict[str, Any]]:
         penalty = penalty_multiple * price if price is not None else math.inf
         plan = float(f.abatement_plan_t[i, j])
         automatic = float(true_up_abatement(f.slope[i:i + 1, j], f.tax[i:i + 1, j],
-                                            f.current_t[i:i + 1, j], [held["total_t"]],
-                                            [penalty])[0])
+                                            f.current_t[i:i + 1, j],
+                                            np.array([held["total_t"]]), np.array([penalty]))[0])
         chosen = automatic if math.isnan(plan) else plan
         allocation = w.years.allocations.get((game.year, pollutant))
         out.append({
