@@ -30,11 +30,12 @@ def fan_chart(bands: pd.DataFrame, title: str, ylabel: str, time: str = "day",
     from matplotlib.ticker import MaxNLocator
 
     panels = sorted(bands[panel].dropna().unique()) if len(bands) else []
-    fig, axes = _figure(title, len(panels), "no values")
+    colours = {label: k for k, label in enumerate(bands[line].unique()[:max_lines])}
+    fig, axes = _figure(title, len(panels), "no values", columns=2 if len(panels) > 2 else 1)
     for ax, name in zip(axes, panels):
-        rows = bands[bands[panel] == name]
-        for colour, (label, group) in enumerate(list(rows.groupby(line, sort=False))
-                                                [:max_lines]):
+        rows = bands[(bands[panel] == name) & bands[line].isin(list(colours))]
+        for label, group in rows.groupby(line, sort=False):
+            colour = colours[label]  # one colour per line across the panels
             group = group.sort_values(time)
             ax.fill_between(group[time], group["q05"], group["q95"], color=f"C{colour}",
                             alpha=0.12, linewidth=0)
