@@ -120,15 +120,15 @@ class Traders:
     def act(self, firm: int, pollutant: int) -> None:
         """Withdraw the firm's orders in this pollutant and send fresh ones."""
         self._refresh_view()
+        strategy = self._strategy[firm]
+        if strategy == "manual":  # a person trades for it: its orders are theirs to manage
+            return
         owner = self.firms.ids[firm]
         home, options = self._markets(self.firms.pollutants[pollutant], self._region[firm])
         if home is None:
             return
         for option in options:
             option.market.cancel_all(owner)
-        strategy = self._strategy[firm]
-        if strategy == "manual":
-            return
         for market, side, lots, price in self.decide(firm, pollutant, home, options, strategy):
             self.orders_sent += 1
             try:
@@ -139,7 +139,6 @@ class Traders:
     def decide(self, firm: int, pollutant: int, home: Market, options: list[_Option],
                strategy: str) -> list[tuple[Market, Side, int, int]]:
         """Orders ``(market, side, lots, price_ticks)`` the firm sends now."""
-        self._refresh_view()
         owner, instrument = self.firms.ids[firm], home.instrument
         lot_t = instrument.lot_quantity
         held_t = self.registry.total(owner, instrument.symbol) / instrument.scale

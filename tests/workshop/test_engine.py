@@ -94,8 +94,6 @@ def test_a_team_sees_its_position_and_cost_curve() -> None:
     assert cod["cost_at_plan_yuan"] == pytest.approx(cod["slope_yuan_per_t2"] * 12.5)
 
 
-@pytest.mark.xfail(reason="agents.trading.Traders.act cancels a manual firm's orders whenever "
-                   "the firm is drawn active, before it checks for 'manual'", strict=False)
 def test_a_teams_resting_order_stays_until_it_trades_or_is_cancelled() -> None:
     game = make_game("exchange.opening_auction=false", "exchange.band=0.9",
                      days_per_round=10)
