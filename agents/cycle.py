@@ -116,7 +116,7 @@ class ComplianceYears:
             for market in markets:
                 allocation[:, j] += self._allocate(market, name, index)
                 market.reset_quota()
-                self.venue.list(market)
+                self.venue.list_market(market)
                 self._listed.append(market)
         for j, name in enumerate(self.products):
             self.allocations[year, name] = allocation[:, j]

@@ -49,7 +49,7 @@ class Venue:
 
     # ---- listing -------------------------------------------------------------------------
 
-    def list(self, market: Market) -> None:
+    def list_market(self, market: Market) -> None:
         """List a market; it joins the next phase change of the day."""
         if market.market_id in self._markets:
             raise ValueError(f"market {market.market_id} is listed already")
