@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agents.compensation import (CENTRAL, POOL, Compensation, Parties, Payment, SchemeRules,
                                  bet_payments, graded_payments, net_to_upstream,
@@ -46,6 +48,18 @@ def test_pool_takes_shares_and_pays_out_by_the_samples_that_met() -> None:
     assert flows(out) == [(UP, POOL, 120e6), (DOWN, POOL, 180e6), (CENTRAL, POOL, 20e6),
                           (POOL, UP, 240e6), (POOL, DOWN, 80e6)]
     assert net_to_upstream(out, PARTIES["dahong"]) == pytest.approx(240e6 - 120e6 - 15e6)
+
+
+@given(st.lists(st.floats(0.1, 3.0), min_size=1, max_size=30), st.floats(0, 1e9),
+       st.floats(0, 1), st.floats(0, 1e8))
+def test_the_pool_pays_out_exactly_what_went_in(samples: list[float], pool: float,
+                                                 share: float, topup: float) -> None:
+    out = pool_payments({"dahong": np.array(samples)}, PARTIES, pool, share, topup)
+
+    paid_in = sum(p.amount_yuan for p in out if p.payee == POOL)
+    paid_out = sum(p.amount_yuan for p in out if p.payer == POOL)
+    assert paid_out == pytest.approx(paid_in, abs=1e-6)
+    assert paid_in == pytest.approx(pool + topup, abs=1e-6)
 
 
 def test_market_pays_nothing_and_top_ups_go_upstream() -> None:
