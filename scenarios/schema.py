@@ -47,8 +47,9 @@ class Linked(Strict):
 
     The default ratio for permits from upstream Guang'an used downstream in Changshou is the
     reference's worked transfer coefficient d = exp(-k L / u) = 0.79 (50 km, 0.5 m/s,
-    k = 0.2/day; reference/domain.md section 8, Hung & Shaw 2005). Permits do not flow
-    upstream by default, as in Hung & Shaw's trading-ratio system.
+    k = 0.2/day; reference/domain.md section 8, Hung & Shaw 2005); with
+    ``river.set_trading_ratio`` it is computed from the river network instead. Permits do
+    not flow upstream by default, as in Hung & Shaw's trading-ratio system.
     """
 
     kind: Literal["linked"]

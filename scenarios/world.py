@@ -180,7 +180,7 @@ def _design(scenario: Scenario, graph: nx.DiGraph | None, assignment: np.ndarray
         ratios["guangan", "changshou"] = d.ratio_guangan_to_changshou
     if scenario.river is not None and scenario.river.set_trading_ratio:
         assert graph is not None and assignment is not None
-        carried = [p for p in scenario.pollutants if p in ("COD", "NH3N")]
+        carried = [p for p in ("COD", "NH3N") if p in scenario.pollutants]
         j = firms.pollutant(carried[0])
         ratios["guangan", "changshou"] = trading_ratio(graph, assignment, firms.baseline_t[:, j],
                                                        carried[0], "guangan")
