@@ -290,19 +290,19 @@ def _reach(name: str, region: str, downstream: str | None, length_km: float, flo
 # the Changshou reach, Class II at the Shantuo control section [H]. Every other length,
 # flow, velocity, background concentration and firm share is an assumption [L]; decay
 # k = 0.2/day for COD and 0.1/day for NH3-N (reference section 8) [L]. Backgrounds at the
-# Linshui border (farms and towns upstream) sit near the Class III/IV limits, as the Dahong
-# did before its clean-up, so that the bet is live under baseline emissions [L]; the
-# reservoir settles to lower values [L]. The lower Yulin runs through Yubei, counted with
-# Changshou (Chongqing) and holding no modelled firms.
+# Linshui border (farms and towns upstream) sit near the Class III limits, as the Dahong
+# did before its clean-up, so that with the baseline's firms the border index is close to 1
+# and the bet is live [L]; the reservoir settles to lower values [L]. The lower Yulin runs
+# through Yubei, counted with Changshou (Chongqing) and holding no modelled firms.
 DEFAULT_REACHES: tuple[ReachSpec, ...] = (
-    _reach("dahong_dazhu_linshui", "guangan", "dahong_linshui", 35.0, 12.0, 0.4, 20.0, 1.0,
+    _reach("dahong_dazhu_linshui", "guangan", "dahong_linshui", 35.0, 12.0, 0.4, 19.0, 0.95,
            0.05),
-    _reach("dahong_linshui", "guangan", "dahong_reservoir", 30.4, 18.8, 0.5, 21.0, 1.1, 0.10,
+    _reach("dahong_linshui", "guangan", "dahong_reservoir", 30.4, 18.8, 0.5, 19.5, 1.0, 0.10,
            SectionSpec(name="dahong_border", cross_border=True)),
     _reach("dahong_reservoir", "changshou", "dahong_lower", 25.0, 18.8, 0.05, 14.0, 0.6,
            0.10, SectionSpec(name="dahonghu_dam")),
     _reach("dahong_lower", "changshou", "yangtze_changshou", 30.0, 20.0, 0.4, 14.0, 0.6, 0.05),
-    _reach("yulin_linshui", "guangan", "yulin_lower", 45.0, 15.0, 0.45, 20.5, 1.05, 0.10,
+    _reach("yulin_linshui", "guangan", "yulin_lower", 45.0, 15.0, 0.45, 19.0, 0.95, 0.10,
            SectionSpec(name="yulin_border", cross_border=True)),
     _reach("yulin_lower", "changshou", "yangtze_changshou", 50.0, 20.0, 0.45, 14.0, 0.6, 0.0),
     _reach("yangtze_changshou", "changshou", None, 30.0, 11_000.0, 1.2, 9.0, 0.15, 0.70,
