@@ -16,7 +16,8 @@ import numpy as np
 import simpy
 
 from agents.firms import STRATEGIES, Firms, permit_value
-from exchange import Market, OrderRejected, ProcessGenerator, Registry, Side, Venue
+from exchange import (Market, OrderRejected, ProcessGenerator, Registry, Side, TimeInForce,
+                      Venue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,13 @@ class Traders:
     # ---- judgement -----------------------------------------------------------------------
 
     def act(self, firm: int, pollutant: int) -> None:
-        """Withdraw the firm's orders in this pollutant and send fresh ones."""
+        """Revise the firm's orders in this pollutant.
+
+        A truthful firm decides with its own quotes still resting: they are priced beyond
+        its own marginal values, so they never change what it would take from the book.
+        Quotes it would send again unchanged stay (keeping their time priority); the rest
+        are cancelled and replaced. A zero-intelligence firm withdraws everything first.
+        """
         self._refresh_view()
         strategy = self._strategy[firm]
         if strategy == "manual":  # a person trades for it: its orders are theirs to manage
@@ -127,14 +134,36 @@ class Traders:
         home, options = self._markets(self.firms.pollutants[pollutant], self._region[firm])
         if home is None:
             return
-        for option in options:
-            option.market.cancel_all(owner)
-        for market, side, lots, price in self.decide(firm, pollutant, home, options, strategy):
+        if strategy != "truthful":
+            for option in options:
+                option.market.cancel_all(owner)
+        wanted = self.decide(firm, pollutant, home, options, strategy)
+        if strategy == "truthful":
+            wanted = self._keep_unchanged(owner, options, wanted)
+        tif = TimeInForce.GTC if strategy == "truthful" else TimeInForce.DAY
+        for market, side, lots, price in wanted:
             self.orders_sent += 1
             try:
-                market.submit(owner, side, lots, price, day=self.venue.day)
+                market.submit(owner, side, lots, price, tif, day=self.venue.day)
             except OrderRejected as rejected:
                 self.rejections[rejected.reason] += 1
+
+    @staticmethod
+    def _keep_unchanged(owner: str, options: list[_Option],
+                        wanted: list[tuple[Market, Side, int, int]]
+                        ) -> list[tuple[Market, Side, int, int]]:
+        """Cancel the owner's resting orders that are not wanted as they are; return the
+        wanted orders that still have to be sent."""
+        to_send = list(wanted)
+        for option in options:
+            market = option.market
+            for order_id, side, price, lots in market.open_orders(owner):
+                same = (market, side, lots, price)
+                if same in to_send:
+                    to_send.remove(same)
+                else:
+                    market.cancel(owner, order_id)
+        return to_send
 
     def decide(self, firm: int, pollutant: int, home: Market, options: list[_Option],
                strategy: str) -> list[tuple[Market, Side, int, int]]:
@@ -150,7 +179,7 @@ class Traders:
             lots=max(1, min(int(self.behaviour.max_order_t / lot_t),
                             int(self.behaviour.order_share * self._baseline[firm][pollutant]
                                 / lot_t + 0.5))),
-            sellable=self.registry.available(owner, instrument.symbol) // instrument.lot_units)
+            sellable=self.registry.unpledged(owner, instrument.symbol) // instrument.lot_units)
         if strategy == "zic":
             return self._zero_intelligence(home, options, position)
         return self._truthful(home, options, position, price_t)

@@ -217,7 +217,11 @@ class OrderBook:
         priority on both sides, all at the clearing price.
         """
         self.in_call_phase = False
-        price, volume = self._clearing_price(reference_ticks)
+        bid, ask = self.best_bid(), self.best_ask()
+        if bid is None or ask is None or bid < ask:  # nothing crosses: skip the price search
+            price, volume = None, 0
+        else:
+            price, volume = self._clearing_price(reference_ticks)
         fills: list[Fill] = []
         left = volume
         while left:

@@ -95,6 +95,11 @@ class Registry:
         row = self._balances[self._check(account)].get(asset)
         return row[0] + row[1] + row[2] if row else 0
 
+    def unpledged(self, account: str, asset: str) -> int:
+        """Available plus locked: what the account could sell once its orders are gone."""
+        row = self._balances[self._check(account)].get(asset)
+        return row[0] + row[1] if row else 0
+
     def available(self, account: str, asset: str) -> int:
         row = self._balances[self._check(account)].get(asset)
         return row[0] if row else 0

@@ -37,8 +37,7 @@ def price_paths(market_daily: pd.DataFrame) -> Figure:
         rows = market_daily[market_daily["product"] == product]
         for market, days in rows.groupby("market", sort=True):
             days = days.dropna(subset=["close_yuan"]).sort_values("day")
-            ax.plot(days["day"], days["close_yuan"], marker=".", markersize=3,
-                    label=str(market))
+            ax.plot(days["day"], days["close_yuan"], linewidth=0.9, label=str(market))
         ax.set_title(str(product))
         ax.set_xlabel("trading day")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -142,8 +142,8 @@ class FirmSpec(Strict):
 class TradingSpec(Strict):
     """How firms trade. Activity and order size are behavioural assumptions [L]."""
 
-    activity: Share = 0.10
-    order_share: Share = 0.03
+    activity: Share = 0.07
+    order_share: Share = 0.04
     max_order_t: PositiveFloat = 20.0
     strategies: dict[Strategy, NonNegativeFloat] = {"truthful": 0.8, "zic": 0.2}
     auction_steps: PositiveInt = Field(5, le=50)
