@@ -178,7 +178,24 @@ def _fans(store: Store) -> str:
         bands = analysis.fan_bands(years, "volume_t", time="year")
         parts.append(_image(figures.fan_chart(bands, "Volume traded per year",
                                               "volume (t)", time="year")))
+    if "bank_months" in store.tables:
+        parts.extend(_credit_fans(store))
     return "\n".join(parts) if len(parts) > 1 else ""
+
+
+def _credit_fans(store: Store) -> list[str]:
+    """Loans and non-performing loans by month and region of the banks, across
+    replications: how the joint-credit rule sets differ over time."""
+    monthly = store.query(
+        "SELECT point_name, region AS market, month, run_id, SUM(loans_yuan) / 1e6 AS loans,"
+        " SUM(npl_yuan) / 1e6 AS npl FROM bank_months"
+        " GROUP BY point_name, region, month, run_id")
+    if monthly.empty:
+        return []
+    return [_image(figures.fan_chart(analysis.fan_bands(monthly, column, time="month"),
+                                     title, f"{title.lower()} (m yuan)", time="month"))
+            for column, title in (("loans", "Loans outstanding"),
+                                  ("npl", "Non-performing loans"))]
 
 
 def _sensitivity(store: Store, metrics: pd.DataFrame, names: list[str],
