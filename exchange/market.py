@@ -320,9 +320,11 @@ class Market:
         """A negotiated block trade: at least the minimum size, within the wider band.
 
         Raises:
-            OrderRejected: too small, outside the block band, not eligible, or short of cash
-                or units.
+            OrderRejected: the same account on both sides, too small, outside the block band,
+                not eligible, or short of cash or units.
         """
+        if buyer == seller:
+            raise OrderRejected("self_trade", f"{buyer} cannot trade a block with itself")
         if lots < self.rules.block_min_lots:
             raise OrderRejected("block_too_small",
                                 f"block trades need at least {self.rules.block_min_lots} lots")

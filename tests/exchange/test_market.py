@@ -299,6 +299,7 @@ def test_close_is_vwap_of_listed_trades_and_becomes_the_reference() -> None:
 def test_block_trade_rules() -> None:
     market, reg = make_market(TradingRules(block_min_lots=10), reference=100)
     assert reason(lambda: market.block_trade("b1", "s1", 9, 100)) == "block_too_small"
+    assert reason(lambda: market.block_trade("s1", "s1", 10, 100)) == "self_trade"
     assert reason(lambda: market.block_trade("b1", "s1", 10, 131)) == "outside_band"
     assert reason(lambda: market.block_trade("b1", "s1", 10, 69)) == "outside_band"
     assert reason(lambda: market.block_trade("b1", "stranger", 10, 100)) == "not_eligible"
