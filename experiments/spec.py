@@ -24,10 +24,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError,
                       field_validator, model_validator)
 
+from scenarios.files import describe, find_file, parse_mapping, read_text
 from scenarios.results import COLUMNS
 
 __all__ = [
@@ -50,7 +50,6 @@ RESERVED = frozenset({
     "worker", "run_id", "scenario", "scenario_hash", "code_version", "scenario_json",
 })
 _NOT_METRICS = frozenset({"run_id", "scenario", "seed", "design"})
-_FIELD_PREFIX = re.compile(r"^[a-z_][a-z0-9_.]*: ")
 _MARKET_PRICE = re.compile(r"^price_[a-z0-9]+_[a-z0-9]+_yuan$")
 
 
@@ -260,14 +259,7 @@ def parse_experiment(text: str, source: str = "<experiment>") -> ExperimentSpec:
     try:
         return ExperimentSpec.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        if _FIELD_PREFIX.match(message):  # a validator's message naming a field below
-            where, message = ".".join(filter(None, [where, *message.split(": ", 1)[:1]])), \
-                message.split(": ", 1)[1]
-        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        raise ExperimentError(f"{source}: {where or '(top level)'}: {message}{more}") from None
+        raise ExperimentError(describe(e, source)) from None
 
 
 def _builtin_dir() -> Path:
@@ -275,24 +267,11 @@ def _builtin_dir() -> Path:
 
 
 def _resolve(ref: str) -> Path:
-    candidate = Path(ref)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        if not candidate.is_file():
-            raise ExperimentError(f"{ref}: no such experiment file")
-        return candidate
-    builtin = _builtin_dir() / f"{ref}.yaml"
-    if not builtin.is_file():
-        names = ", ".join(builtin_experiments())
-        raise ExperimentError(f"{ref}: not a built-in experiment (choose from {names}) "
-                              "nor a file")
-    return builtin
+    return find_file(ref, _builtin_dir(), "experiment", builtin_experiments(), ExperimentError)
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ExperimentError(f"{path}: cannot read: {e.strerror}") from None
+    return read_text(path, ExperimentError)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -300,14 +279,4 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        reason = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ExperimentError(f"{source}: malformed YAML at {where}: {reason}") from None
-    if not isinstance(data, dict):
-        raise ExperimentError(f"{source}: an experiment file must hold a mapping at the "
-                              "top level")
-    return data
+    return parse_mapping(text, source, "experiment", ExperimentError)

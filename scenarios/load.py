@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from scenarios.files import describe, find_file, parse_mapping, read_text
 from scenarios.schema import Scenario
 
 
@@ -51,11 +52,7 @@ def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        message = first["msg"].removeprefix("Value error, ")
-        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
-        raise ScenarioError(f"{source}: {where}: {message}{more}") from None
+        raise ScenarioError(describe(e, source)) from None
 
 
 def scenario_json_schema() -> dict[str, Any]:
@@ -68,31 +65,11 @@ def _builtin_dir() -> Path:
 
 
 def _resolve(ref: str) -> Path:
-    candidate = Path(ref)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
-        if not candidate.is_file():
-            raise ScenarioError(f"{ref}: no such scenario file")
-        return candidate
-    builtin = _builtin_dir() / f"{ref}.yaml"
-    if not builtin.is_file():
-        names = ", ".join(builtin_scenarios())
-        raise ScenarioError(f"{ref}: not a built-in scenario (choose from {names}) nor a file")
-    return builtin
+    return find_file(ref, _builtin_dir(), "scenario", builtin_scenarios(), ScenarioError)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        reason = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ScenarioError(f"{path}: malformed YAML at {where}: {reason}") from None
-    except OSError as e:
-        raise ScenarioError(f"{path}: cannot read: {e.strerror}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: a scenario file must hold a mapping at the top level")
-    return data
+    return parse_mapping(read_text(path, ScenarioError), str(path), "scenario", ScenarioError)
 
 
 def _with_base(data: dict[str, Any], path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
