@@ -14,16 +14,12 @@ import argparse
 import json
 import time
 
+from run_scaling import sized  # the baseline scaled to a number of firms (same folder)
 from scenarios import build_world, load_scenario
 
 
 def overrides(firms: int, banks: int) -> list[str]:
-    base = load_scenario("baseline")
-    total = sum(sum(r.firms.values()) for r in base.regions.values())
-    out = ["calendar.years=1"]
-    for region, spec in base.regions.items():
-        counts = {s: max(1, round(n * firms / total)) for s, n in spec.firms.items()}
-        out.append(f"regions.{region}.firms={json.dumps(counts)}")
+    out = sized(firms, years=1)
     lenders = ", ".join(
         f"{{name: {region[:2]}-{k}, region: {region}, capital_yuan: 8.0e8, "
         f"deposits_yuan: 8.0e9}}"
