@@ -22,6 +22,9 @@ __all__ = ["abatement_curve", "cross_border_flows", "price_paths", "save_all",
            "water_quality"]
 
 _DPI = 100
+# Figure width and the margins around the panels, in inches.
+_WIDTH_IN = 8.0
+_LEFT_IN, _RIGHT_IN, _TOP_IN, _BOTTOM_IN, _GAP_IN = 0.95, 0.1, 0.6, 0.5, 0.8
 
 
 def price_paths(market_daily: pd.DataFrame) -> Figure:
@@ -198,14 +201,30 @@ def _figure(title: str, panels: int, empty: str) -> tuple[Figure, list[Axes]]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.0, 1.0 + 3.0 * max(panels, 1)), layout="constrained")
+    rows = max(panels, 1)
+    height = 1.0 + 3.0 * rows
+    fig = Figure(figsize=(_WIDTH_IN, height))
     FigureCanvasAgg(fig)
-    fig.suptitle(title)
-    axes = list(fig.subplots(max(panels, 1), 1, squeeze=False)[:, 0])
+    fig.suptitle(title, y=1 - 0.1 / height, va="top")
+    _fixed_margins(fig, rows)
+    axes = list(fig.subplots(rows, 1, squeeze=False)[:, 0])
     if not panels:
         axes[0].text(0.5, 0.5, empty, ha="center", va="center", transform=axes[0].transAxes)
         axes[0].set_axis_off()
     return fig, axes
+
+
+def _fixed_margins(fig: Figure, rows: int) -> None:
+    """Place ``rows`` stacked panels with fixed margins in inches.
+
+    A layout engine would measure every text extent in an extra pass before the real draw,
+    which roughly doubles the cost of saving; the labels here have a known, bounded size.
+    """
+    width, height = fig.get_size_inches()
+    panel = (height - _TOP_IN - _BOTTOM_IN - (rows - 1) * _GAP_IN) / rows
+    fig.subplots_adjust(left=_LEFT_IN / width, right=1 - _RIGHT_IN / width,
+                        top=1 - _TOP_IN / height, bottom=_BOTTOM_IN / height,
+                        hspace=_GAP_IN / panel)
 
 
 def _legend(ax: Axes, title: str | None = None) -> None:
