@@ -30,8 +30,8 @@ import networkx as nx
 import numpy as np
 
 from agents.regulator import Regulator
-from agents.river import (concentrations, downstream_region, sample_concentrations,
-                          section_index, sections, upstream_region)
+from agents.river import (concentrations, downstream_region, net_flows,
+                          sample_concentrations, section_index, sections, upstream_region)
 from exchange import CASH, OUTSIDE, Registry
 
 __all__ = ["CENTRAL", "POOL", "Compensation", "Parties", "Payment", "SchemeRules",
@@ -197,6 +197,9 @@ class Compensation:
     samples: list[tuple[int, str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
     payments: list[tuple[int, Payment]] = field(default_factory=list)
     index_free: list[tuple[int, str, float, float]] = field(default_factory=list)
+    withdrawn_m3s: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+    """Water withdrawn by year and reach, m3/s (agents.water); it lowers the flows."""
+    min_flow_share: float = 0.0
 
     def __post_init__(self) -> None:
         self.carried = tuple(p for p in self.pollutants
@@ -218,8 +221,10 @@ class Compensation:
             unabated_t: what each firm would have emitted without abatement, same shape.
         """
         cols = [self.pollutants.index(p) for p in self.carried]
-        routed = self._routed(emissions_t[:, cols])
-        unabated = self._routed(unabated_t[:, cols])
+        flows = (net_flows(self.graph, self.withdrawn_m3s[year], self.min_flow_share)
+                 if year in self.withdrawn_m3s else None)
+        routed = self._routed(emissions_t[:, cols], flows)
+        unabated = self._routed(unabated_t[:, cols], flows)
         drawn = sample_concentrations(routed, self.samples_per_year, self.sampling_sigma,
                                       self.rng)
         cross: dict[str, np.ndarray] = {}
@@ -234,10 +239,11 @@ class Compensation:
                 cross[section] = index
         self._settle(year, scheme_payments(self.rules, cross, self.parties))
 
-    def _routed(self, emissions_t: np.ndarray) -> dict[str, dict[str, float]]:
+    def _routed(self, emissions_t: np.ndarray, flows: Mapping[str, float] | None
+                ) -> dict[str, dict[str, float]]:
         """Routed concentrations of the pollutants the scenario holds (others are left out
         of the index, which would see only their background)."""
-        routed = concentrations(self.graph, self.assignment, emissions_t, self.carried)
+        routed = concentrations(self.graph, self.assignment, emissions_t, self.carried, flows)
         return {s: {p: c for p, c in by.items() if p in self.carried}
                 for s, by in routed.items()}
 

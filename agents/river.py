@@ -40,9 +40,9 @@ import networkx as nx
 import numpy as np
 
 __all__ = ["GB3838_MG_L", "KG_PER_DAY_PER_T_YEAR", "Reach", "Section", "assign_firms",
-           "concentrations", "reach_loads", "river_graph", "route", "sample_concentrations",
-           "section_index", "sections", "trading_ratio", "transfer_coefficients", "upstream_region",
-           "downstream_region"]
+           "concentrations", "downstream_region", "net_flows", "reach_loads", "river_graph",
+           "route", "sample_concentrations", "section_index", "sections", "trading_ratio",
+           "transfer_coefficients", "upstream_region"]
 
 KG_PER_DAY_PER_T_YEAR = 1_000 / 365
 _MG_L_PER_KG_DAY_PER_M3S = 1 / 86.4
@@ -135,14 +135,37 @@ def downstream_region(graph: nx.DiGraph, section: str) -> str:
     return str(graph.nodes[below[0] if below else sections(graph)[section]]["region"])
 
 
-def route(graph: nx.DiGraph, loads_kg_per_day: Mapping[str, Mapping[str, float]]
-          ) -> dict[str, dict[str, float]]:
+def net_flows(graph: nx.DiGraph, withdrawn_m3s: Mapping[str, float],
+              min_share: float = 0.0) -> dict[str, float]:
+    """Flow at each reach's outlet after withdrawals, m3/s: the mean flow less what was
+    withdrawn on the reach and on every reach above it, never under ``min_share`` of the
+    mean flow (an ecological minimum the permits must leave in the river).
+
+    >>> g = river_graph([Reach("up", "guangan", "down", 10, 10.0, 1, {}, {}),
+    ...                  Reach("down", "changshou", None, 10, 12.0, 1, {}, {})])
+    >>> net_flows(g, {"up": 1.0, "down": 0.5})
+    {'up': 9.0, 'down': 10.5}
+    """
+    taken = {n: withdrawn_m3s.get(n, 0.0) for n in graph}
+    out = {}
+    for name in nx.topological_sort(graph):
+        above = sum(taken[a] for a in nx.ancestors(graph, name))
+        natural = graph.nodes[name]["flow_m3s"]
+        out[name] = max(natural - taken[name] - above, natural * min_share)
+    return out
+
+
+def route(graph: nx.DiGraph, loads_kg_per_day: Mapping[str, Mapping[str, float]],
+          flows_m3s: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
     """Concentrations at every section, mg/L, by section and carried pollutant.
 
     Args:
         graph: a network from :func:`river_graph`.
         loads_kg_per_day: discharges at each reach's head, kg/day, by reach and pollutant
             (reaches or pollutants left out discharge nothing).
+        flows_m3s: flow at each reach's outlet (default: the mean flow), e.g. from
+            :func:`net_flows`; less water dilutes the firms' loads less, while the
+            background concentration stays what it is.
     """
     pollutants = sorted({p for n in graph for p in graph.nodes[n]["decay_per_day"]})
     flux = {p: dict.fromkeys(graph.nodes, 0.0) for p in pollutants}
@@ -159,7 +182,8 @@ def route(graph: nx.DiGraph, loads_kg_per_day: Mapping[str, Mapping[str, float]]
         if node["section"] is not None:
             out[node["section"].name] = {
                 p: node["background_mg_l"].get(p, 0.0)
-                + flux[p][name] * _MG_L_PER_KG_DAY_PER_M3S / node["flow_m3s"]
+                + flux[p][name] * _MG_L_PER_KG_DAY_PER_M3S
+                / (node["flow_m3s"] if flows_m3s is None else flows_m3s[name])
                 for p in pollutants if p in node["decay_per_day"]}
     return out
 
@@ -218,9 +242,10 @@ def reach_loads(graph: nx.DiGraph, assignment: np.ndarray, emissions_t: np.ndarr
 
 
 def concentrations(graph: nx.DiGraph, assignment: np.ndarray, emissions_t: np.ndarray,
-                   pollutants: Sequence[str]) -> dict[str, dict[str, float]]:
+                   pollutants: Sequence[str], flows_m3s: Mapping[str, float] | None = None
+                   ) -> dict[str, dict[str, float]]:
     """:func:`route` of the loads of firms' yearly emissions."""
-    return route(graph, reach_loads(graph, assignment, emissions_t, pollutants))
+    return route(graph, reach_loads(graph, assignment, emissions_t, pollutants), flows_m3s)
 
 
 def section_index(graph: nx.DiGraph, section: str, mg_l: Mapping[str, float | np.ndarray],

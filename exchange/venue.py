@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import simpy
 
 from exchange.calendar import Calendar
+from exchange.instruments import Instrument
 from exchange.market import Ack, Bar, Market, Trade
 from exchange.orders import OrderRejected, Side, TimeInForce
 
@@ -80,6 +81,12 @@ class Venue:
     @property
     def markets(self) -> dict[str, Market]:
         return dict(self._markets)
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        """Every instrument ever listed or auctioned, by symbol."""
+        return {m.instrument.symbol: m.instrument
+                for m in (*self._delisted, *self._markets.values())}
 
     @property
     def trades(self) -> list[Trade]:

@@ -19,6 +19,7 @@ from exchange import BASIN
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.results import RunResult, frame
 from scenarios.river_tables import river_kpis, river_tables
+from scenarios.water_tables import water_kpis, water_tables
 
 if TYPE_CHECKING:
     from scenarios.world import World
@@ -49,9 +50,12 @@ def collect(world: World, started: float) -> RunResult:
     market_years, bench = _market_years(world, run_id, daily, trades)
     tables = {"trades": trades, "market_daily": daily, "firm_years": firm_years,
               "market_years": market_years, **credit_tables(world, run_id),
-              **river_tables(world, run_id)}
-    kpis = _kpis(world, run_id, trades, daily, firm_years, market_years, bench)
-    for key, value in {**credit_kpis(world, tables), **river_kpis(world, tables)}.items():
+              **river_tables(world, run_id), **water_tables(world, trades, run_id)}
+    pollution = list(world.years.products)
+    kpis = _kpis(world, run_id, trades[trades["product"].isin(pollution)],
+                 daily[daily["product"].isin(pollution)], firm_years, market_years, bench)
+    for key, value in {**credit_kpis(world, tables), **river_kpis(world, tables),
+                       **water_kpis(world, tables)}.items():
         kpis[key] = value
     tables["kpis"] = kpis
     tables["run"] = _run_row(world, run_id, started)
@@ -64,36 +68,34 @@ def _lot_t(world: World, product: str) -> float:
 
 
 def _trades(world: World, run_id: str) -> pd.DataFrame:
-    cal = world.venue.calendar
+    cal, instruments = world.venue.calendar, world.venue.instruments
     rows = []
     for n, t in enumerate(sorted(world.venue.trades, key=lambda t: (t.day, t.market,
                                                                     t.trade_id)), start=1):
-        product = t.instrument.split(":")[0]
-        lot_t = _lot_t(world, product)
-        scale = world.years.products[product].scale
-        rows.append((run_id, n, t.day, cal.year_of(t.day), t.market, t.instrument, product,
+        i = instruments[t.instrument]
+        lot = i.lot_quantity
+        rows.append((run_id, n, t.day, cal.year_of(t.day), t.market, t.instrument, i.product,
                      t.kind, t.buyer, t.seller, t.buyer_region, t.seller_region, t.lots,
-                     t.lots * lot_t, "t", t.price_fen / 100 / lot_t, t.value_fen / 100,
-                     t.fee_fen / 100, t.cross_border, t.delivered_units / scale))
+                     t.lots * lot, i.unit, t.price_fen / 100 / lot, t.value_fen / 100,
+                     t.fee_fen / 100, t.cross_border, t.delivered_units / i.scale))
     return frame("trades", rows)
 
 
 def _market_daily(world: World, run_id: str) -> pd.DataFrame:
-    cal = world.venue.calendar
+    cal, instruments = world.venue.calendar, world.venue.instruments
     rows = []
     for b in world.venue.bars:
-        product, zone, _ = b.instrument.split(":")
-        lot_t = _lot_t(world, product)
-        tick = world.years.products[product].tick_fen / 100 / lot_t
+        i = instruments[b.instrument]
+        lot, tick = i.lot_quantity, i.tick_fen / 100 / i.lot_quantity
 
         def yuan(ticks: int | None) -> float:
             return np.nan if ticks is None else ticks * tick
 
-        rows.append((run_id, b.day, cal.year_of(b.day), b.market, b.instrument, product, zone,
-                     yuan(b.open_ticks), yuan(b.high_ticks), yuan(b.low_ticks),
-                     yuan(b.close_ticks), yuan(b.reference_ticks), b.volume_lots * lot_t,
-                     b.value_fen / 100, b.trades, b.block_lots * lot_t,
-                     b.cross_border_lots * lot_t, yuan(b.best_bid_ticks),
+        rows.append((run_id, b.day, cal.year_of(b.day), b.market, b.instrument, i.product,
+                     i.zone, yuan(b.open_ticks), yuan(b.high_ticks), yuan(b.low_ticks),
+                     yuan(b.close_ticks), yuan(b.reference_ticks), b.volume_lots * lot,
+                     b.value_fen / 100, b.trades, b.block_lots * lot,
+                     b.cross_border_lots * lot, yuan(b.best_bid_ticks),
                      yuan(b.best_ask_ticks)))
     return frame("market_daily", rows)
 

@@ -46,7 +46,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cross_region_lending_share", "loan_defaults", "min_capital_ratio",
         "section_compliance_rate", "cross_border_index", "cross_border_index_reduction",
         "transfers_to_upstream_yuan", "transfers_to_downstream_yuan", "central_topup_yuan",
-        "cost_per_index_reduction_yuan",
+        "cost_per_index_reduction_yuan", "water_traded_m3", "water_mean_price_yuan",
+        "water_cross_border_m3", "water_conveyance_loss_m3", "water_leased_m3",
+        "water_used_m3", "water_saving_cost_yuan", "water_expired_m3",
+        "water_lowest_flow_share",
     ),
     "bank_months": (
         "run_id", "month", "year", "bank", "region", "capital_yuan", "deposits_yuan",
@@ -69,6 +72,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "environment": (
         "run_id", "year", "sample", "day", "section", "reach", "region", "cross_border",
         "pollutant", "concentration_mg_l", "standard_mg_l", "index",
+    ),
+    "water_years": (
+        "run_id", "year", "firm", "region", "sector", "reach", "demand_m3", "permit_m3",
+        "bought_m3", "sold_m3", "held_m3", "used_m3", "saved_m3", "saving_cost_yuan",
+        "resource_tax_yuan", "trade_cash_yuan",
+    ),
+    "water_leases": (
+        "run_id", "lease_id", "year", "lessor", "lessee", "first_year", "last_year",
+        "volume_m3", "delivered_m3", "lost_m3", "price_yuan_per_m3", "paid_yuan",
+    ),
+    "water_flows": (
+        "run_id", "year", "reach", "region", "mean_flow_m3s", "withdrawn_m3s", "flow_m3s",
     ),
     "compensation": (
         "run_id", "year", "payer", "payee", "amount_yuan", "scheme", "reason", "index",

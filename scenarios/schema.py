@@ -367,6 +367,69 @@ class Response(Strict):
 
     tighten_cap: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
+class WaterUseSpec(Strict):
+    """A sector's water withdrawal at normal output, lognormal across firms, and the marginal
+    cost of saving the first 10 % of it (recycling, cooling, leak repair) [L]."""
+
+    m3_per_year: PositiveFloat
+    sigma: NonNegativeFloat = 0.8
+    save10_yuan_per_m3: PositiveFloat = 1.0
+    save_sigma: NonNegativeFloat = 0.5
+
+
+class WaterRegionSpec(Strict):
+    """One region's water rights: withdrawal permits to its firms as a share of their use at
+    normal output, and the government's regional rights beyond them (the surplus under its
+    total-use quota), m3 a year [L]."""
+
+    permit_share: Annotated[float, Field(ge=0, le=2)] = 0.9
+    regional_m3_per_year: NonNegativeFloat = 0.0
+    resource_tax_yuan_per_m3: NonNegativeFloat = Field(
+        0.1, description="water resource tax, set by each province under the 2024 national "
+        "reform (财税〔2024〕28号); the rate here is an assumption [L]")
+
+
+class WaterLeaseSpec(Strict):
+    """A regional lease between the governments by negotiated transfer (协议转让): a volume
+    a year at the source for a term. Term 3 years (re-contracted every 3 years, 平顶山 to
+    新密) and 0.87 yuan/m3 (the same deal) [H] are reference section 2's."""
+
+    lessor: Region
+    lessee: Region
+    volume_m3_per_year: PositiveFloat
+    start_year: int | None = Field(None, description="first year delivered (default: the "
+                                   "calendar's first year)")
+    years: PositiveInt = Field(3, le=20)
+    price_yuan_per_m3: PositiveFloat = 0.87
+
+    @model_validator(mode="after")
+    def _two_parties(self) -> WaterLeaseSpec:
+        if self.lessor == self.lessee:
+            raise ValueError("lessee: a lease moves water to the other region")
+        return self
+
+
+class WaterSpec(Strict):
+    """Water-use rights (reference section 2): yearly withdrawal rights in m3, traded each
+    month in a call auction on the exchange (open trading, 公开交易) and leased between the
+    governments. Water moved between the regions loses ``conveyance_loss`` on the way (0.10,
+    reference section 2 [L]); the governments list their rights at ``price_yuan_per_m3``
+    (0.9 yuan/m3, reference section 2 [H]). ``consumptive_share`` of a withdrawal does not
+    return to the river [L]; with a river network the withdrawals lower the flow of the
+    firm's reach and those below it, never under ``min_flow_share`` of the mean flow (the
+    Tennant method's 10 % floor, a common ecological-flow minimum [L])."""
+
+    sectors: dict[str, WaterUseSpec]
+    regions: dict[Region, WaterRegionSpec]
+    leases: list[WaterLeaseSpec] = []
+    conveyance_loss: Annotated[float, Field(ge=0, le=0.6)] = 0.10
+    price_yuan_per_m3: PositiveFloat = Field(0.9, le=3)
+    lot_m3: PositiveInt = 1_000
+    auctions_per_year: PositiveInt = Field(12, le=242)
+    consumptive_share: Annotated[float, Field(ge=0, le=1)] = 0.25
+    min_flow_share: Annotated[float, Field(ge=0, le=1)] = 0.10
+
+
 
 class Bet(Strict):
     """Bidirectional bet per cross-border section: 1 m yuan a month (Chongqing 2018 scheme,
@@ -483,3 +546,20 @@ class Scenario(Strict):
         unknown = set(emissions) - set(self.pollutants)
         if unknown:
             raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")
+    water: WaterSpec | None = None
+    def _water_fits(self) -> None:
+        if self.water is None:
+            return
+        for sector in self.water.sectors:
+            if sector not in self.sectors:
+                raise ValueError(f"water.sectors.{sector}: not a listed sector")
+        missing = set(self.regions) - set(self.water.regions)
+        if missing:
+            raise ValueError(f"water.regions: missing {sorted(missing)}")
+        last = self.calendar.start_year + self.calendar.years - 1
+        for k, lease in enumerate(self.water.leases):
+            start = self.calendar.start_year if lease.start_year is None else lease.start_year
+            if not self.calendar.start_year <= start <= last:
+                raise ValueError(f"water.leases.{k}.start_year: outside the run "
+                                 f"({self.calendar.start_year}-{last})")
+

@@ -17,6 +17,7 @@ from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.ratings import GRADES, draw_scores
 from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
 from agents.stress import Shock, StressTest
+from agents.water import WATER, Lease, WaterRights, WaterRules, WaterUsers
 from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
                       Venue, clock_fraction, issuer_account, retirement_account)
 from scenarios.population import build_firms
@@ -43,6 +44,7 @@ class World:
     credit: Credit | None = None
     stress: StressTest | None = None
     compensation: Compensation | None = None
+    water: WaterRights | None = None
 
     def run(self) -> RunResult:
         """Run to the last true-up and collect the result tables."""
@@ -84,12 +86,15 @@ def build_world(scenario: Scenario, seed: int) -> World:
     credit = _credit(scenario, env, venue, registry, firms, stream(seed, "credit"))
     shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector) for s in scenario.stress]
     stress = StressTest(env, venue, registry, years, credit, shocks) if shocks else None
+    water = (None if scenario.water is None else
+             _water(scenario, env, venue, registry, firms, years, graph, assignment,
+                    stream(seed, "water")))
     compensation = None
     if graph is not None and assignment is not None:
         compensation = _compensation(scenario, graph, assignment, years, registry,
-                                     stream(seed, "river-sampling"))
+                                     stream(seed, "river-sampling"), water)
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
-                 credit, stress, compensation)
+                 credit, stress, compensation, water)
 
 
 def _river(scenario: Scenario) -> nx.DiGraph:
@@ -112,9 +117,48 @@ def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, rng: np.random.
                         {index[f]: reach for f, reach in spec.firms.items()}, rng)
 
 
+def _water(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
+           firms: Firms, years: ComplianceYears, graph: nx.DiGraph | None,
+           assignment: np.ndarray | None, rng: np.random.Generator) -> WaterRights:
+    """Water users drawn for the firms of the listed sectors, and the leases; the year's
+    water closes right after its pollution true-up (an ``after_close`` hook)."""
+    spec = scenario.water
+    assert spec is not None
+    demand, slope = np.zeros(len(firms)), np.ones(len(firms))
+    for i, sector in enumerate(firms.sector):
+        use = spec.sectors.get(sector)
+        if use is not None:  # one pair of draws per firm of a listed sector, in firm order
+            size = firms.output[i] / scenario.sectors[sector].output \
+                if sector in scenario.sectors else 1.0
+            demand[i] = use.m3_per_year * size * rng.lognormal(0, use.sigma)
+            slope[i] = use.save10_yuan_per_m3 * rng.lognormal(0, use.save_sigma) \
+                / (0.1 * demand[i])
+    regions = {r: spec.regions[r] for r in firms.region}
+    users = WaterUsers(
+        demand_m3=demand, slope=slope,
+        tax=np.array([regions[r].resource_tax_yuan_per_m3 for r in firms.region]) * (demand > 0),
+        permit_m3=np.floor(demand * np.array([regions[r].permit_share for r in firms.region])))
+    leases = []
+    for k, x in enumerate(spec.leases):
+        start = x.start_year or scenario.calendar.start_year
+        leases.append(Lease(k + 1, f"gov:{x.lessor}", f"gov:{x.lessee}",
+                            int(x.volume_m3_per_year), start, start + x.years - 1,
+                            x.price_yuan_per_m3))
+    rules = WaterRules(
+        regional_m3={r: int(s.regional_m3_per_year) for r, s in spec.regions.items()},
+        conveyance_loss=spec.conveyance_loss, price_yuan_per_m3=spec.price_yuan_per_m3,
+        auctions_per_year=spec.auctions_per_year, consumptive_share=spec.consumptive_share,
+        fee_bps=round(scenario.exchange.fee_rate * 10_000))
+    product = Product(WATER, "m3", spec.lot_m3, tick_fen=spec.lot_m3)  # a tick: 0.01 yuan/m3
+    water = WaterRights(env, venue, registry, firms, users, rules, leases, product,
+                        assignment, tuple(graph) if graph is not None else ())
+    years.after_close.append(water.close_year)
+    return water
+
+
 def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
-                  years: ComplianceYears, registry: Registry, rng: np.random.Generator
-                  ) -> Compensation:
+                  years: ComplianceYears, registry: Registry, rng: np.random.Generator,
+                  water: WaterRights | None) -> Compensation:
     spec, scheme = scenario.river, scenario.compensation
     assert spec is not None
     if scheme is None or scheme.kind == "market":
@@ -125,6 +169,9 @@ def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
     compensation = Compensation(graph, assignment, years.firms.pollutants, spec.index_k0,
                                 spec.samples_per_year, spec.sampling_sigma, rules, registry,
                                 years.regulators, rng)
+    if water is not None and scenario.water is not None:
+        compensation.withdrawn_m3s = water.withdrawn_m3s
+        compensation.min_flow_share = scenario.water.min_flow_share
     years.after_close.append(lambda year: compensation.close_year(
         year, years.emissions_t(year), years.current_t[year]))
     return compensation

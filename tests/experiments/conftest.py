@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from scenarios.results import RunResult, frame
+from scenarios.results import COLUMNS, RunResult, frame
 
 
 def make_result(run_id: str = "tiny-1") -> RunResult:
@@ -54,16 +54,14 @@ def make_result(run_id: str = "tiny-1") -> RunResult:
         run_id, "tiny", 1, "linked", 3, 2, 3, 10.0, 78000.0, 3.0, 21000.0, 32.0,
         2 * (16000.0 + 12500.0 + 12250.0), 75000.0, 1.087, 80000.0, 1.019, 110000.0, 0.259,
         7800.0, 0.031, -0.012, 1.0, 0.0, 0.0, 168000.0, 390.0, 4,
-        *[float("nan")] * 20)])  # no banks nor river: the credit and river KPIs are empty
+        *[float("nan")] * (len(COLUMNS["kpis"]) - 28))])  # the rest need banks, a river ...
     run = frame("run", [(run_id, "tiny", "ab12", 1, "0.1.0", "3.11.7",
                          "2025-01-01T00:00:00Z", 0.5, '{"name": "tiny"}')])
-    return RunResult(run_id, "tiny", 1, {
+    tables = {
         "trades": trades, "market_daily": frame("market_daily", daily),
-        "firm_years": firm_years, "market_years": market_years, "kpis": kpis, "run": run,
-        **{name: frame(name, []) for name in ("bank_months", "loans", "credit_events",
-                                               "exposures", "credit_years", "environment",
-                                               "compensation")},
-    })
+        "firm_years": firm_years, "market_years": market_years, "kpis": kpis, "run": run}
+    return RunResult(run_id, "tiny", 1, {name: tables.get(name, frame(name, []))
+                                         for name in COLUMNS})
 
 
 @pytest.fixture
