@@ -5,6 +5,8 @@ Schemes (reference/domain.md section 5):
 - ``bet``: the bidirectional water-quality bet of the Xin'an river. For each cross-border
   section, if the year's index ``P`` (the mean of its samples) is at most 1 the downstream
   government pays the upstream one ``amount_yuan``, otherwise the upstream pays downstream.
+  With ``worsening_pays`` (Chongqing's 2018 rule) a section that meets its target but is
+  worse than the year before also makes the upstream government pay.
 - ``graded``: the same directions, but the payment is ``yuan_per_index * |P - 1|``, at most
   ``cap_yuan``.
 - ``pool``: both governments pay their share of ``pool_yuan`` into a pool; the pool, with
@@ -30,8 +32,9 @@ import networkx as nx
 import numpy as np
 
 from agents.regulator import Regulator
-from agents.river import (concentrations, downstream_region, net_flows,
-                          sample_concentrations, section_index, sections, upstream_region)
+from agents.river import (KG_PER_DAY_PER_T_YEAR, MG_L_PER_KG_DAY_PER_M3S, concentrations,
+                          downstream_region, net_flows, sample_concentrations, section_index,
+                          sections, upstream_region)
 from exchange import CASH, OUTSIDE, Registry
 
 __all__ = ["CENTRAL", "POOL", "Compensation", "Parties", "Payment", "SchemeRules",
@@ -76,8 +79,13 @@ class SchemeRules:
         pool_yuan: the pool both governments pay into.
         upstream_share: the upstream government's share of the pool contributions.
         central_topup_yuan: the central government's yearly top-up.
+        worsening_pays: under ``bet``, a section met but worse than the year before makes
+            the upstream government pay.
         tighten_cap: after a year in which the upstream government is a net payer to the
             downstream one, it cuts its caps by this share from the next year on.
+        fund_abatement: after such a year it also spends this share of its net payment on
+            treating the load of towns and farms upstream (the river's background).
+        fund_yuan_per_t: what removing one tonne a year of COD from that load costs, once.
     """
 
     kind: Scheme
@@ -87,18 +95,30 @@ class SchemeRules:
     pool_yuan: float = 300e6
     upstream_share: float = 0.5
     central_topup_yuan: float = 0.0
+    worsening_pays: bool = False
     tighten_cap: float = 0.0
+    fund_abatement: float = 0.0
+    fund_yuan_per_t: float = 20_000.0
 
 
 def bet_payments(index: Mapping[str, float], parties: Mapping[str, Parties],
-                 amount_yuan: float) -> list[Payment]:
-    """The bet of each cross-border section, given the year's index by section."""
+                 amount_yuan: float, last_year: Mapping[str, float] | None = None
+                 ) -> list[Payment]:
+    """The bet of each cross-border section, given the year's index by section.
+
+    With ``last_year`` (the previous year's index by section: Chongqing's rule), a section
+    that met its target but is worse than the year before counts as missed.
+    """
     out = []
     for section, p in index.items():
         who = parties[section]
-        met = p <= 1
-        payer, payee = (who.downstream, who.upstream) if met else (who.upstream, who.downstream)
-        out.append(Payment(payer, payee, amount_yuan, _verdict(section, p), float(p)))
+        before = (last_year or {}).get(section)
+        worse = before is not None and p > before
+        won = p <= 1 and not worse
+        payer, payee = (who.downstream, who.upstream) if won else (who.upstream, who.downstream)
+        reason = _verdict(section, p) + (f", worse than {before:.3f} the year before"
+                                         if worse and p <= 1 else "")
+        out.append(Payment(payer, payee, amount_yuan, reason, float(p)))
     return out
 
 
@@ -140,13 +160,16 @@ def pool_payments(samples: Mapping[str, np.ndarray], parties: Mapping[str, Parti
 
 
 def scheme_payments(rules: SchemeRules, samples: Mapping[str, np.ndarray],
-                    parties: Mapping[str, Parties]) -> list[Payment]:
+                    parties: Mapping[str, Parties],
+                    last_year: Mapping[str, float] | None = None) -> list[Payment]:
     """Every payment of one year under ``rules``, from the index at each sample by
-    cross-border section (the year's index is the samples' mean)."""
+    cross-border section (the year's index is the samples' mean); ``last_year`` is the
+    previous year's index by section, for the bet's ``worsening_pays`` rule."""
     index = {s: float(np.mean(v)) for s, v in samples.items()}
     match rules.kind:
         case "bet":
-            out = bet_payments(index, parties, rules.amount_yuan)
+            out = bet_payments(index, parties, rules.amount_yuan,
+                               last_year if rules.worsening_pays else None)
         case "graded":
             out = graded_payments(index, parties, rules.yuan_per_index, rules.cap_yuan)
         case "pool":
@@ -197,6 +220,8 @@ class Compensation:
     samples: list[tuple[int, str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
     payments: list[tuple[int, Payment]] = field(default_factory=list)
     index_free: list[tuple[int, str, float, float]] = field(default_factory=list)
+    funds: list[tuple[int, str, float, float]] = field(default_factory=list)
+    """Abatement funded: year, government, yuan, tonnes of COD a year removed."""
     withdrawn_m3s: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     """Water withdrawn by year and reach, m3/s (agents.water); it lowers the flows."""
     min_flow_share: float = 0.0
@@ -211,6 +236,7 @@ class Compensation:
                                    f"gov:{downstream_region(self.graph, s)}") for s in cross}
         if self.rules.kind == "pool":
             self.registry.open_account(POOL)
+        self._last_index: dict[str, float] = {}
 
     def close_year(self, year: int, emissions_t: np.ndarray, unabated_t: np.ndarray) -> None:
         """Monitor the year and settle it.
@@ -237,7 +263,8 @@ class Compensation:
                     self.graph, section, unabated[section], self.k0))))
             if section in self.parties:
                 cross[section] = index
-        self._settle(year, scheme_payments(self.rules, cross, self.parties))
+        self._settle(year, scheme_payments(self.rules, cross, self.parties, self._last_index))
+        self._last_index = {s: float(np.mean(v)) for s, v in cross.items()}
 
     def _routed(self, emissions_t: np.ndarray, flows: Mapping[str, float] | None
                 ) -> dict[str, dict[str, float]]:
@@ -260,18 +287,53 @@ class Compensation:
             self.registry.transfer(payment.payer, payment.payee, CASH, fen,
                                    memo=f"compensation ({self.rules.kind}): {payment.reason}")
             self.payments.append((year, payment))
-        self._respond(payments)
+        self._respond(year, payments)
 
-    def _respond(self, payments: Sequence[Payment]) -> None:
-        """The upstream government tightens its caps after a year it paid the downstream
-        one more than it received from it (directly or through the pool); the downstream
+    def _respond(self, year: int, payments: Sequence[Payment]) -> None:
+        """After a year it paid the downstream government more than it received from it
+        (directly or through the pool), the upstream government tightens its caps and
+        funds abatement of the load upstream, as the scheme's rules say. The downstream
         government cannot change a section above its own firms, so it does not respond."""
-        if not self.rules.tighten_cap or not self.parties:
+        if not (self.rules.tighten_cap or self.rules.fund_abatement) or not self.parties:
             return
         who = _one_pair(self.parties)
         region = who.upstream.removeprefix("gov:")
-        if net_to_upstream(payments, who) < -0.005 and region in self.regulators:
+        net = net_to_upstream(payments, who)
+        if net >= -0.005:
+            return
+        if region in self.regulators:
             self.regulators[region].cap_scale *= 1 - self.rules.tighten_cap
+        if self.rules.fund_abatement:
+            self._fund(year, who.upstream, region, -net * self.rules.fund_abatement)
+
+    def _fund(self, year: int, government: str, region: str, yuan: float) -> None:
+        """Spend ``yuan`` on treating towns' and farms' load on the region's reaches: it
+        removes ``yuan / fund_yuan_per_t`` tonnes a year of COD, shared over the reaches by
+        their background COD load, and the same share of each reach's other background
+        loads, from the next year on."""
+        reaches = [n for n in self.graph if self.graph.nodes[n]["region"] == region]
+        load = {n: self.graph.nodes[n]["background_mg_l"].get("COD", 0.0)
+                * self.graph.nodes[n]["flow_m3s"] for n in reaches}
+        total = sum(load.values())
+        if total <= 0:
+            return
+        fen = int(round(yuan * 100))
+        short = fen - self.registry.cash(government)
+        if short > 0:
+            self.registry.issue(OUTSIDE, government, CASH, short,
+                                memo="budget appropriation for the abatement fund")
+        self.registry.transfer(government, OUTSIDE, CASH, fen, memo="abatement fund")
+        removed_kg_day = yuan / self.rules.fund_yuan_per_t * KG_PER_DAY_PER_T_YEAR
+        for n in reaches:
+            background = self.graph.nodes[n]["background_mg_l"]
+            if not background.get("COD"):
+                continue
+            cut_mg_l = removed_kg_day * load[n] / total * MG_L_PER_KG_DAY_PER_M3S \
+                / self.graph.nodes[n]["flow_m3s"]
+            share = min(1.0, cut_mg_l / background["COD"])
+            for p in background:
+                background[p] *= 1 - share
+        self.funds.append((year, government, yuan, yuan / self.rules.fund_yuan_per_t))
 
 
 def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:

@@ -39,13 +39,13 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-__all__ = ["GB3838_MG_L", "KG_PER_DAY_PER_T_YEAR", "Reach", "Section", "assign_firms",
-           "concentrations", "downstream_region", "net_flows", "reach_loads", "river_graph",
+__all__ = ["GB3838_MG_L", "KG_PER_DAY_PER_T_YEAR", "MG_L_PER_KG_DAY_PER_M3S", "Reach",
+           "Section", "assign_firms", "concentrations", "downstream_region", "net_flows", "reach_loads", "river_graph",
            "route", "sample_concentrations", "section_index", "sections", "trading_ratio",
            "transfer_coefficients", "upstream_region"]
 
 KG_PER_DAY_PER_T_YEAR = 1_000 / 365
-_MG_L_PER_KG_DAY_PER_M3S = 1 / 86.4
+MG_L_PER_KG_DAY_PER_M3S = 1 / 86.4
 _SECONDS_PER_DAY = 86_400
 
 GB3838_MG_L: dict[str, dict[str, float]] = {
@@ -182,7 +182,7 @@ def route(graph: nx.DiGraph, loads_kg_per_day: Mapping[str, Mapping[str, float]]
         if node["section"] is not None:
             out[node["section"].name] = {
                 p: node["background_mg_l"].get(p, 0.0)
-                + flux[p][name] * _MG_L_PER_KG_DAY_PER_M3S
+                + flux[p][name] * MG_L_PER_KG_DAY_PER_M3S
                 / (node["flow_m3s"] if flows_m3s is None else flows_m3s[name])
                 for p in pollutants if p in node["decay_per_day"]}
     return out

@@ -363,9 +363,16 @@ class RiverSpec(Strict):
 
 class Response(Strict):
     """How the upstream government responds to a year it paid the downstream one: it cuts
-    its caps by ``tighten_cap`` from the next year on [L]."""
+    its caps by ``tighten_cap`` from the next year on, and spends ``fund_abatement`` of its
+    net payment treating the load of towns and farms upstream, at ``fund_yuan_per_t`` for
+    each tonne of COD a year removed, once (a town treatment plant's building cost per
+    tonne of yearly removal; the Tongbo river clean-up took over 600 m yuan in 57 projects,
+    reference section 5) [L]."""
 
     tighten_cap: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    fund_abatement: Annotated[float, Field(ge=0, le=10)] = 0.0
+    fund_yuan_per_t: PositiveFloat = 20_000
+
 
 class WaterUseSpec(Strict):
     """A sector's water withdrawal at normal output, lognormal across firms, and the marginal
@@ -433,10 +440,13 @@ class WaterSpec(Strict):
 
 class Bet(Strict):
     """Bidirectional bet per cross-border section: 1 m yuan a month (Chongqing 2018 scheme,
-    reference section 5); the central top-up goes to the upstream government."""
+    reference section 5); the central top-up goes to the upstream government. With
+    ``worsening_pays``, Chongqing's rule: a section that meets its target but is worse than
+    the year before makes the upstream government pay."""
 
     kind: Literal["bet"]
     amount_yuan: PositiveFloat = 12_000_000
+    worsening_pays: bool = False
     central_topup_yuan: NonNegativeFloat = 0
     response: Response = Response()
 

@@ -165,7 +165,7 @@ def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
         rules = SchemeRules("market")
     else:
         extra = {k: v for k, v in scheme.model_dump().items() if k not in ("kind", "response")}
-        rules = SchemeRules(scheme.kind, tighten_cap=scheme.response.tighten_cap, **extra)
+        rules = SchemeRules(scheme.kind, **extra, **scheme.response.model_dump())
     compensation = Compensation(graph, assignment, years.firms.pollutants, spec.index_k0,
                                 spec.samples_per_year, spec.sampling_sigma, rules, registry,
                                 years.regulators, rng)

@@ -32,6 +32,22 @@ def test_bet_is_symmetric_around_the_target() -> None:
     assert "missed" in missed[0].reason and missed[0].index == 1.1
 
 
+def test_chongqing_rule_makes_a_section_met_but_worse_pay_upstream() -> None:
+    last_year = {"dahong": 0.8, "yulin": 0.95}
+
+    out = bet_payments({"dahong": 0.9, "yulin": 0.9}, PARTIES, 12e6, last_year)
+    xinan = scheme_payments(SchemeRules("bet"), {"dahong": np.array([0.9])},
+                            {"dahong": PARTIES["dahong"]}, last_year)
+    chongqing = scheme_payments(SchemeRules("bet", worsening_pays=True),
+                                {"dahong": np.array([0.9])}, {"dahong": PARTIES["dahong"]},
+                                last_year)
+
+    assert flows(out) == [(UP, DOWN, 12e6), (DOWN, UP, 12e6)]  # worse, then better
+    assert "worse than 0.800" in out[0].reason
+    assert flows(xinan) == [(DOWN, UP, 12e6)]  # the Xin'an bet looks at the target only
+    assert flows(chongqing) == [(UP, DOWN, 12e6)]
+
+
 def test_graded_payments_are_proportional_and_capped() -> None:
     out = graded_payments({"dahong": 0.9, "yulin": 1.05}, PARTIES, 40e6, 12e6)
     capped = graded_payments({"dahong": 0.2, "yulin": 1.0}, PARTIES, 40e6, 12e6)

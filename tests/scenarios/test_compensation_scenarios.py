@@ -79,6 +79,26 @@ def test_upstream_tightens_caps_after_losing_the_bet() -> None:
     assert caps[2026] < caps_before[2026]
 
 
+def test_upstream_funds_abatement_after_losing_the_bet_and_the_river_gets_cleaner() -> None:
+    hard = ["river={index_k0: 1.5}"]
+    funded = build_world(load_scenario("tiny", hard + [
+        "compensation={kind: bet, response: {fund_abatement: 1.0}}"]), seed=1)
+    plain = build_world(load_scenario("tiny", hard + ["compensation={kind: bet}"]), seed=1)
+    a, b = funded.run(), plain.run()
+
+    paid = a["compensation"].query("year == 2025")["amount_yuan"].sum()
+    assert [(y, g, round(yuan)) for y, g, yuan, _ in funded.compensation.funds] == [
+        (2025, "gov:guangan", round(paid)), (2026, "gov:guangan", round(paid))]
+    spent = [e.amount for e in funded.registry.journal if e.memo == "abatement fund"]
+    assert sum(spent) == round(2 * paid * 100)
+    funded.registry.audit()
+    # Same firms, same samples: only the background upstream changed, from 2026 on.
+    index = {k: r["environment"].query("section == 'dahong_border'").groupby("year")["index"]
+             .mean() for k, r in (("funded", a), ("plain", b))}
+    assert index["funded"][2025] == pytest.approx(index["plain"][2025])
+    assert index["funded"][2026] < index["plain"][2026]
+
+
 def test_linked_ratio_from_the_river_graph() -> None:
     overrides = ["exchange.design={kind: linked}", "river={set_trading_ratio: true}"]
     world = build_world(load_scenario("tiny", overrides), seed=1)
