@@ -24,11 +24,12 @@ def summary_table(tables: Mapping[str, pd.DataFrame]) -> str:
     blocks = [_markets_block(tables["market_daily"], tables["market_years"]),
               _kpi_block(tables["kpis"])]
     kpis = tables["kpis"]
-    if not kpis.empty and not _is_missing(kpis.iloc[0].get("cross_border_index", math.nan)):
-        row = kpis.iloc[0]
-        blocks.append("River and compensation\n" + _render(
-            [[label, show(row[column])] for label, column, show in _RIVER_KPIS],
-            align_left=2))
+    for title, rows in _OPTIONAL_BLOCKS:
+        # A block shows when the run had its part: its first KPI is then never missing.
+        if not kpis.empty and not _is_missing(kpis.iloc[0].get(rows[0][1], math.nan)):
+            row = kpis.iloc[0]
+            blocks.append(f"{title}\n" + _render(
+                [[label, show(row[column])] for label, column, show in rows], align_left=2))
     return "\n\n".join(blocks)
 
 
@@ -105,6 +106,10 @@ def _tonnes(x: float) -> str:
     return _MISSING if _is_missing(x) else f"{_number(x)} t"
 
 
+def _unit(name: str) -> Callable[[float], str]:
+    return lambda x: _MISSING if _is_missing(x) else f"{_number(x)} {name}"
+
+
 _KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("total abatement", "abatement_t", _tonnes),
     ("abatement cost", "abatement_cost_yuan", _yuan),
@@ -128,3 +133,16 @@ _RIVER_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("central top-up", "central_topup_yuan", _yuan),
     ("abatement cost per index-year", "cost_per_index_reduction_yuan", _yuan),
 )
+
+_WATER_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("water used", "water_used_m3", _unit("m3")),
+    ("water rights traded", "water_traded_m3", _unit("m3")),
+    ("mean price", "water_mean_price_yuan", _unit("yuan/m3")),
+    ("bought across the border", "water_cross_border_m3", _unit("m3")),
+    ("leased between the governments", "water_leased_m3", _unit("m3")),
+    ("lost in conveyance", "water_conveyance_loss_m3", _unit("m3")),
+    ("cost of saving water", "water_saving_cost_yuan", _yuan),
+    ("lowest flow left in a reach", "water_lowest_flow_share", _percent),
+)
+
+_OPTIONAL_BLOCKS = (("River and compensation", _RIVER_KPIS), ("Water rights", _WATER_KPIS))

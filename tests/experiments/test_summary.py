@@ -45,3 +45,19 @@ def test_summary_of_an_empty_run() -> None:
 
     assert "no market data" in text
     assert "no KPIs" in text
+
+
+def test_summary_shows_the_water_block_only_for_runs_with_water(
+        small_result: RunResult) -> None:
+    tables = dict(small_result.tables)
+    tables["kpis"] = tables["kpis"].assign(water_used_m3=1_250_000.0,
+                                           water_mean_price_yuan=0.87,
+                                           water_lowest_flow_share=0.95)
+
+    plain, with_water = summary_table(small_result.tables), summary_table(tables)
+
+    assert "Water rights" not in plain and "River and compensation" not in plain
+    assert "Water rights" in with_water
+    assert "1,250,000 m3" in with_water
+    assert "0.87 yuan/m3" in with_water
+    assert "95.0%" in with_water
