@@ -2,7 +2,8 @@
 
 Calibration (reference/domain.md sections 6-8): PD by environmental grade, IRB capital with
 LGD 45 % unsecured and 25 % secured, pledge loan-to-value 70 % of the market value of
-pollution rights, rate spreads by grade (green -30 bp, blue 0, yellow +80 bp, red refused),
+pollution rights and 50 % of the appraisal of forest rights, forest-secured loans of at most
+5 years (reference section 3, forest-rights mortgage practice), rate spreads by grade (green -30 bp, blue 0, yellow +80 bp, red refused),
 the carbon-reduction support tool refinancing 60 % of qualifying green loans at 1.75 %. The
 single-borrower limit of 10 % of capital is the Commercial Banking Law, art. 39; the minimum
 capital ratio 10.5 % is Basel III's 8 % plus the 2.5 % conservation buffer. Banks keep
@@ -31,6 +32,8 @@ class CreditPolicy:
     lgd_unsecured: float = 0.45
     lgd_secured: float = 0.25
     ltv: float = 0.70
+    ltv_forest: float = 0.50
+    forest_term_months: int = 60
     margin_call_drop: float = 0.20
     single_borrower_share: float = 0.10
     min_car: float = 0.105

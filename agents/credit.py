@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,6 +109,9 @@ class Credit:
         self._loans_of: dict[int, list[Loan]] = defaultdict(list)
         self._pd = np.zeros(len(firms))  # PDs of the month, fixed at its start
         self._rwa_of: dict[str, float] = {}
+        self.forest_rights: dict[str, Callable[[], float]] = {}
+        """Forest-right symbols firms may pledge, each with its appraisal in fen per unit
+        (set by the forest module; empty without forests)."""
         env.process(self.run())
 
     # ---- timing --------------------------------------------------------------------------
@@ -298,18 +302,25 @@ class Credit:
             loan.collateral_units = 0
 
     def _price_fen_per_unit(self, symbol: str) -> float | None:
+        if symbol in self.forest_rights:
+            return self.forest_rights[symbol]()
         for market in self.venue.markets.values():
             if market.instrument.symbol == symbol:
                 i = market.instrument
                 return market.reference_ticks * i.tick_fen / i.lot_units
         return None
 
+    def _ltv(self, symbol: str) -> float:
+        """Loan-to-value of pledged units: forest rights have their own."""
+        return self.policy.ltv_forest if symbol in self.forest_rights else self.policy.ltv
+
     def _margin_calls(self, month: int) -> None:
-        trigger = self.policy.ltv / (1 - self.policy.margin_call_drop)
         for loan in self.loans:
             if loan.status != "performing" or not loan.collateral_units:
                 continue
-            price = self._price_fen_per_unit(loan.collateral)  # type: ignore[arg-type]
+            symbol: str = loan.collateral  # type: ignore[assignment]
+            trigger = self._ltv(symbol) / (1 - self.policy.margin_call_drop)
+            price = self._price_fen_per_unit(symbol)
             if price is None:
                 continue
             if loan.balance_fen <= trigger * loan.collateral_units * price:
@@ -320,11 +331,12 @@ class Credit:
         account = self.firms.ids[loan.borrower]
         symbol = loan.collateral
         assert symbol is not None
-        needed = int(loan.balance_fen / (self.policy.ltv * price)) - loan.collateral_units
+        ltv = self._ltv(symbol)
+        needed = int(loan.balance_fen / (ltv * price)) - loan.collateral_units
         extra = min(needed, self.registry.available(account, symbol))
         self.registry.pledge(account, symbol, extra, memo=f"margin call {loan.loan_id}")
         loan.collateral_units += extra
-        shortfall_fen = int((needed - extra) * price * self.policy.ltv)
+        shortfall_fen = int((needed - extra) * price * ltv)
         self.events.append(Event(month, "margin_call", account, loan.lead,
                                  needed * price / 100, symbol))
         if shortfall_fen <= 0:
@@ -520,24 +532,43 @@ class Credit:
 
     def _pledge(self, loan: Loan, month: int) -> None:
         """Secure a working-capital loan with the firm's rights, where the lead bank
-        recognises them (its own region's, or any under the joint committee)."""
-        if loan.purpose != "working_capital" or month % 12 == 11:
-            return  # rights pledged in the last month could not be freed for the true-up
+        recognises them (its own region's, or any under the joint committee).
+
+        Pollution rights come first, at ``policy.ltv``, and the loan falls due in the year's
+        last month so that they are free again for the true-up (none are pledged in that
+        month). Otherwise forest rights, at ``policy.ltv_forest`` of their appraisal, for at
+        most ``policy.forest_term_months`` (no yearly true-up ties them). Other rights, such
+        as water-use rights, are not pledged.
+        """
+        if loan.purpose != "working_capital":
+            return
         account = self.firms.ids[loan.borrower]
         lead = self.banks[loan.lead]
-        for market in self.venue.markets.values():
-            i = market.instrument
-            recognised = i.zone in (BASIN, lead.region) or self.regime == "joint_committee"
-            held = self.registry.available(account, i.symbol)
-            if not recognised or held <= 0 or self.firms.region[loan.borrower] not in i.holders:
+        region = self.firms.region[loan.borrower]
+        for symbol, zone, price, forest in self._collateral_options(month):
+            recognised = zone in (BASIN, lead.region) or self.regime == "joint_committee"
+            held = self.registry.available(account, symbol)
+            if not recognised or held <= 0 or (zone != BASIN and zone != region):
                 continue
-            price = market.reference_ticks * i.tick_fen / i.lot_units
-            units = min(held, int(loan.principal_fen / (self.policy.ltv * price)) + 1)
-            self.registry.pledge(account, i.symbol, units, memo=f"loan {loan.loan_id}")
-            loan.collateral, loan.collateral_units = i.symbol, units
-            # Due in the year's last month, so the rights are free again for the true-up.
-            loan.term_months = min(loan.term_months, 11 - month % 12)
+            ltv = self.policy.ltv_forest if forest else self.policy.ltv
+            units = min(held, int(loan.principal_fen / (ltv * price)) + 1)
+            self.registry.pledge(account, symbol, units, memo=f"loan {loan.loan_id}")
+            loan.collateral, loan.collateral_units = symbol, units
+            loan.term_months = min(loan.term_months, self.policy.forest_term_months if forest
+                                   else 11 - month % 12)
             return
+
+    def _collateral_options(self, month: int) -> Iterator[tuple[str, str, float, bool]]:
+        """``(symbol, zone, fen per unit, is forest)`` of the rights a bank takes as
+        collateral this month, pollution rights first."""
+        if month % 12 != 11:
+            for market in self.venue.markets.values():
+                i = market.instrument
+                if i.product in self.firms.pollutants:
+                    yield (i.symbol, i.zone, market.reference_ticks * i.tick_fen / i.lot_units,
+                           False)
+        for symbol, appraise in self.forest_rights.items():
+            yield symbol, symbol.split(":")[1], appraise(), True
 
     def _repay_refinancing(self, loan: Loan, fen: int) -> None:
         for bank_name, part in loan.lender_split(fen).items():
