@@ -17,6 +17,7 @@ from agents.equilibrium import (RegionFirms, command_and_control, least_cost, li
                                 market_outcome)
 from exchange import BASIN
 from scenarios.credit_tables import credit_kpis, credit_tables
+from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
 from scenarios.river_tables import river_kpis, river_tables
 from scenarios.water_tables import water_kpis, water_tables
@@ -50,12 +51,13 @@ def collect(world: World, started: float) -> RunResult:
     market_years, bench = _market_years(world, run_id, daily, trades)
     tables = {"trades": trades, "market_daily": daily, "firm_years": firm_years,
               "market_years": market_years, **credit_tables(world, run_id),
-              **river_tables(world, run_id), **water_tables(world, trades, run_id)}
+              **river_tables(world, run_id), **water_tables(world, trades, run_id),
+              **forest_tables(world, run_id)}
     pollution = list(world.years.products)
     kpis = _kpis(world, run_id, trades[trades["product"].isin(pollution)],
                  daily[daily["product"].isin(pollution)], firm_years, market_years, bench)
     for key, value in {**credit_kpis(world, tables), **river_kpis(world, tables),
-                       **water_kpis(world, tables)}.items():
+                       **water_kpis(world, tables), **forest_kpis(world, tables)}.items():
         kpis[key] = value
     tables["kpis"] = kpis
     tables["run"] = _run_row(world, run_id, started)

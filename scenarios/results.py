@@ -49,7 +49,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "cost_per_index_reduction_yuan", "water_traded_m3", "water_mean_price_yuan",
         "water_cross_border_m3", "water_conveyance_loss_m3", "water_leased_m3",
         "water_used_m3", "water_saving_cost_yuan", "water_expired_m3",
-        "water_lowest_flow_share",
+        "water_lowest_flow_share", "forest_indicators_traded_mu",
+        "forest_indicator_price_yuan", "forest_trade_value_yuan", "forest_planted_mu",
+        "forest_planting_cost_yuan", "forest_sinks_tco2e", "forest_sink_revenue_yuan",
+        "forest_targets_met_share", "forest_pledged_mu",
     ),
     "bank_months": (
         "run_id", "month", "year", "bank", "region", "capital_yuan", "deposits_yuan",
@@ -87,6 +90,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "compensation": (
         "run_id", "year", "payer", "payee", "amount_yuan", "scheme", "reason", "index",
+    ),
+    "forest_years": (
+        "run_id", "year", "region", "pricing", "land_mu", "forest_mu", "coverage",
+        "indicators_mu", "counted_coverage", "target", "met_target", "bought_mu", "sold_mu",
+        "price_yuan_per_mu", "paid_yuan", "received_yuan", "planted_mu", "planting_cost_yuan",
+        "sinks_tco2e", "sink_revenue_yuan", "firms_mu", "pledged_mu",
     ),
     "run": (
         "run_id", "scenario", "scenario_hash", "seed", "code_version", "python",

@@ -175,6 +175,12 @@ class CreditPolicySpec(Strict):
     lgd_unsecured: Annotated[float, Field(gt=0, le=1)] = 0.45
     lgd_secured: Annotated[float, Field(gt=0, le=1)] = 0.25
     ltv_pollution_right: Annotated[float, Field(gt=0, le=1)] = 0.70
+    ltv_forest_right: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.50, description="loan-to-value of pledged forest rights, share of their appraisal "
+        "(reference sections 3 and 6: banks lend 30-60 %)")
+    forest_loan_term_months: PositiveInt = Field(
+        60, le=360, description="longest term of a forest-secured loan (5 years, reference "
+        "section 3)")
     margin_call_drop: Annotated[float, Field(gt=0, lt=1)] = 0.20
     single_borrower_share: Annotated[float, Field(gt=0, le=1)] = 0.10
     min_capital_ratio: Annotated[float, Field(ge=0, le=1)] = 0.105
@@ -361,19 +367,6 @@ class RiverSpec(Strict):
         return self
 
 
-class Response(Strict):
-    """How the upstream government responds to a year it paid the downstream one: it cuts
-    its caps by ``tighten_cap`` from the next year on, and spends ``fund_abatement`` of its
-    net payment treating the load of towns and farms upstream, at ``fund_yuan_per_t`` for
-    each tonne of COD a year removed, once (a town treatment plant's building cost per
-    tonne of yearly removal; the Tongbo river clean-up took over 600 m yuan in 57 projects,
-    reference section 5) [L]."""
-
-    tighten_cap: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    fund_abatement: Annotated[float, Field(ge=0, le=10)] = 0.0
-    fund_yuan_per_t: PositiveFloat = 20_000
-
-
 class WaterUseSpec(Strict):
     """A sector's water withdrawal at normal output, lognormal across firms, and the marginal
     cost of saving the first 10 % of it (recycling, cooling, leak repair) [L]."""
@@ -437,6 +430,18 @@ class WaterSpec(Strict):
     min_flow_share: Annotated[float, Field(ge=0, le=1)] = 0.10
 
 
+class Response(Strict):
+    """How the upstream government responds to a year it paid the downstream one: it cuts
+    its caps by ``tighten_cap`` from the next year on, and spends ``fund_abatement`` of its
+    net payment treating the load of towns and farms upstream, at ``fund_yuan_per_t`` for
+    each tonne of COD a year removed, once (a town treatment plant's building cost per
+    tonne of yearly removal; the Tongbo river clean-up took over 600 m yuan in 57 projects,
+    reference section 5) [L]."""
+
+    tighten_cap: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    fund_abatement: Annotated[float, Field(ge=0, le=10)] = 0.0
+    fund_yuan_per_t: PositiveFloat = 20_000
+
 
 class Bet(Strict):
     """Bidirectional bet per cross-border section: 1 m yuan a month (Chongqing 2018 scheme,
@@ -478,6 +483,69 @@ class MarketOnly(Strict):
     kind: Literal["market"]
 
 
+class RegionForestSpec(Strict):
+    """One region's land and forest. Land is the region's area at 1 km2 = 1,500 mu; the
+    planting cost (afforestation with its upkeep, above the indicator price so that buying
+    is worth it), the yearly planting capacity, the share of forest under a carbon-crediting
+    project and the firms' forest-rights certificates (a share of the region's firms hold
+    forest land of lognormal size) are assumptions [L] (reference section 3)."""
+
+    land_mu: PositiveFloat
+    coverage: Share = Field(description="physical forest cover at the start, share of land")
+    target: Share = Field(description="coverage target in the first year, share of land")
+    target_rise_per_year: Annotated[float, Field(ge=0, le=0.05)] = 0.0
+    planting_cost_yuan_per_mu: PositiveFloat = 3_000
+    planting_capacity_mu_per_year: NonNegativeFloat = 20_000
+    managed_share: Annotated[float, Field(ge=0, le=1)] = 0.1
+    firm_holder_share: Annotated[float, Field(ge=0, le=1)] = 0.3
+    firm_forest_mu: PositiveFloat = Field(2_000, description="median forest area of a firm "
+                                          "holding a forest-rights certificate")
+    firm_forest_sigma: NonNegativeFloat = 1.0
+
+
+# Changshou: 1,415 km2 [M]; coverage target 53 % (长寿府办发〔2023〕12号, reference sections
+# 0 and 3) [H]; cover 50 % at the start [L], so that it starts short. Guang'an: 6,339 km2
+# [M]; cover 43 % against a 40 % target [L] (Sichuan reports about 40 % province-wide [L]),
+# so that it starts long.
+DEFAULT_FORESTS: dict[str, RegionForestSpec] = {
+    "changshou": RegionForestSpec(land_mu=2_122_500, coverage=0.50, target=0.53),
+    "guangan": RegionForestSpec(land_mu=9_508_500, coverage=0.43, target=0.40),
+}
+
+
+class ForestSpec(Strict):
+    """Forest rights (reference section 3): forest-area indicators in mu, each region's
+    coverage target, and forest carbon sinks.
+
+    ``pricing``: ``administered`` (transfers between the governments at the fixed
+    indicator price: every Chongqing deal works out at 2,500 yuan/mu including upkeep [H])
+    or ``market`` (a call auction on the exchange once a year). Upkeep 100 yuan/mu a year
+    for 15 years is the commonly cited split of the 2,500 yuan [L]; the seller asks from its
+    upkeep cost in ``ask_steps`` steps up to its planting cost [L]. Sinks: 0.23 tCO2e per
+    mu and year of managed forest (the 巫溪 + 城口 CQCER project) [H] and 0.7 of afforested
+    land [L]; sold at the CQCER price of 30 yuan/t [L] in the administered variant and the
+    CCER price of 70 yuan/t [M] in the market variant."""
+
+    pricing: Literal["administered", "market"] = "administered"
+    regions: dict[Region, RegionForestSpec] = DEFAULT_FORESTS  # type: ignore[assignment]
+    indicator_price_yuan_per_mu: PositiveFloat = Field(2_500, le=10_000)
+    upkeep_yuan_per_mu_year: NonNegativeFloat = 100
+    upkeep_years: PositiveInt = Field(15, le=50)
+    ask_steps: PositiveInt = Field(5, le=50)
+    sink_rate_management: NonNegativeFloat = Field(0.23, le=5)
+    sink_rate_afforestation: NonNegativeFloat = Field(0.7, le=5)
+    cqcer_price_yuan_per_t: NonNegativeFloat = 30
+    ccer_price_yuan_per_t: NonNegativeFloat = 70
+
+    @model_validator(mode="after")
+    def _firms_fit(self) -> ForestSpec:
+        for region, spec in self.regions.items():
+            if spec.firm_holder_share and spec.firm_forest_mu > spec.land_mu * spec.coverage:
+                raise ValueError(f"regions.{region}.firm_forest_mu: larger than the "
+                                 "region's forest")
+        return self
+
+
 class Scenario(Strict):
     """Everything a run needs besides its seed."""
 
@@ -495,7 +563,9 @@ class Scenario(Strict):
     banks: BanksSpec | None = None
     stress: list[ShockSpec] = []
     river: RiverSpec | None = None
+    water: WaterSpec | None = None
     compensation: Bet | Graded | Pool | MarketOnly | None = Field(None, discriminator="kind")
+    forest: ForestSpec | None = None
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Scenario:
@@ -531,6 +601,10 @@ class Scenario(Strict):
             if shock.day >= self.calendar.years * self.calendar.days_per_year:
                 raise ValueError(f"stress.{k}.day: after the last trading day")
         self._river_fits()
+        if self.forest is not None and set(self.regions) - set(self.forest.regions):
+            raise ValueError(f"forest.regions: missing "
+                             f"{sorted(set(self.regions) - set(self.forest.regions))}")
+        self._water_fits()
         if self.banks and len({b.name for b in self.banks.lenders}) != len(self.banks.lenders):
             raise ValueError("banks.lenders: names must be unique")
         return self
@@ -552,11 +626,6 @@ class Scenario(Strict):
             raise ValueError("river.set_trading_ratio: needs exchange.design kind linked with "
                              "a Guang'an to Changshou direction")
 
-    def _known_pollutants(self, where: str, emissions: dict[str, object]) -> None:
-        unknown = set(emissions) - set(self.pollutants)
-        if unknown:
-            raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")
-    water: WaterSpec | None = None
     def _water_fits(self) -> None:
         if self.water is None:
             return
@@ -573,3 +642,7 @@ class Scenario(Strict):
                 raise ValueError(f"water.leases.{k}.start_year: outside the run "
                                  f"({self.calendar.start_year}-{last})")
 
+    def _known_pollutants(self, where: str, emissions: dict[str, object]) -> None:
+        unknown = set(emissions) - set(self.pollutants)
+        if unknown:
+            raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")

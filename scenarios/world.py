@@ -14,6 +14,7 @@ from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
 from agents.banks import Bank, CreditPolicy, JointRules
 from agents.compensation import Compensation, SchemeRules
 from agents.credit import CENTRAL_BANK, Credit, CreditDemand
+from agents.forest import Forests, ForestRules, RegionForest
 from agents.ratings import GRADES, draw_scores
 from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
 from agents.stress import Shock, StressTest
@@ -45,6 +46,7 @@ class World:
     stress: StressTest | None = None
     compensation: Compensation | None = None
     water: WaterRights | None = None
+    forest: Forests | None = None
 
     def run(self) -> RunResult:
         """Run to the last true-up and collect the result tables."""
@@ -93,8 +95,11 @@ def build_world(scenario: Scenario, seed: int) -> World:
     if graph is not None and assignment is not None:
         compensation = _compensation(scenario, graph, assignment, years, registry,
                                      stream(seed, "river-sampling"), water)
+    forest = (None if scenario.forest is None else
+              _forest(scenario, env, venue, registry, firms, years, credit,
+                      stream(seed, "forest")))
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
-                 credit, stress, compensation, water)
+                 credit, stress, compensation, water, forest)
 
 
 def _river(scenario: Scenario) -> nx.DiGraph:
@@ -156,6 +161,43 @@ def _water(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: R
     return water
 
 
+def _forest(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
+            firms: Firms, years: ComplianceYears, credit: Credit | None,
+            rng: np.random.Generator) -> Forests:
+    """Each region's forest with the firms' forest-rights certificates; the year's forest
+    closes after its pollution true-up (an ``after_close`` hook). Firms' forest rights
+    become collateral the banks take."""
+    spec = scenario.forest
+    assert spec is not None
+    regions, firm_mu = {}, {}
+    for region, r in spec.regions.items():
+        if region not in scenario.regions:
+            continue
+        forest_mu = int(round(r.land_mu * r.coverage))
+        members = [k for k, name in enumerate(firms.region) if name == region]
+        holds = rng.random(len(members)) < r.firm_holder_share  # every firm draws both
+        size = r.firm_forest_mu * rng.lognormal(0, r.firm_forest_sigma, len(members))
+        mu = np.where(holds, np.maximum(1, np.round(size)), 0)
+        if mu.sum() > forest_mu / 2:  # firms hold at most half of the forest [L]
+            mu = np.floor(mu * forest_mu / 2 / mu.sum())
+        firm_mu.update({firms.ids[k]: int(m) for k, m in zip(members, mu.tolist()) if m > 0})
+        regions[region] = RegionForest(
+            region, int(round(r.land_mu)), forest_mu, r.target, r.target_rise_per_year,
+            r.planting_cost_yuan_per_mu, int(r.planting_capacity_mu_per_year), r.managed_share)
+    rules = ForestRules(
+        spec.pricing, spec.indicator_price_yuan_per_mu, spec.upkeep_yuan_per_mu_year,
+        spec.upkeep_years, spec.ask_steps, spec.sink_rate_management,
+        spec.sink_rate_afforestation,
+        spec.ccer_price_yuan_per_t if spec.pricing == "market" else spec.cqcer_price_yuan_per_t,
+        round(scenario.exchange.fee_rate * 10_000))
+    forest = Forests(env, venue, registry, regions, rules, firm_mu,
+                     {a: str(r) for a, r in zip(firms.ids, firms.region)})
+    years.after_close.append(forest.close_year)
+    if credit is not None:
+        credit.forest_rights = forest.appraisals()
+    return forest
+
+
 def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
                   years: ComplianceYears, registry: Registry, rng: np.random.Generator,
                   water: WaterRights | None) -> Compensation:
@@ -196,7 +238,8 @@ def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
         lpr=p.lpr, spread_bp=tuple(p.spread_bp.get(g) for g in GRADES),  # type: ignore[misc]
         green_discount_bp=p.green_discount_bp,
         pd_by_grade=tuple(p.pd_by_grade[g] for g in GRADES), lgd_unsecured=p.lgd_unsecured,
-        lgd_secured=p.lgd_secured, ltv=p.ltv_pollution_right,
+        lgd_secured=p.lgd_secured, ltv=p.ltv_pollution_right, ltv_forest=p.ltv_forest_right,
+        forest_term_months=p.forest_loan_term_months,
         margin_call_drop=p.margin_call_drop, single_borrower_share=p.single_borrower_share,
         min_car=p.min_capital_ratio, deposit_rate=p.deposit_rate,
         refinance_share=p.refinance_share, refinance_rate=p.refinance_rate,
