@@ -5,7 +5,9 @@ may trade and at what price band is the business of :mod:`exchange.market`.
 
 Layout, chosen for speed: per side a dict ``price -> deque`` of resting entries plus a heap of
 prices. Cancels are lazy (the entry's remainder is zeroed and skipped when reached), and a
-price stays in the heap until it reaches the top with no live level behind it.
+price stays in the heap until it reaches the top with no live level behind it. DAY orders and
+call-phase market orders are also noted by id when they rest, so that the close and the
+auction find them without scanning every resting order.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _MARKET_ASK = -1
 _BUY = Side.BUY
 _SELL = Side.SELL
 _IOC = TimeInForce.IOC
+_DAY = TimeInForce.DAY
 
 
 class _FillDraft:
@@ -57,6 +60,12 @@ def _make_fill(buy_order_id: int, sell_order_id: int, buyer: str, seller: str, l
     fill.aggressor = aggressor
     fill.__class__ = Fill  # type: ignore[assignment]
     return fill  # type: ignore[return-value]
+
+
+def _note(noted: dict[int, _Resting], entry: _Resting) -> None:
+    """Add a resting entry last to ``noted`` (an id used again moves to the end)."""
+    noted.pop(entry.order_id, None)
+    noted[entry.order_id] = entry
 
 
 class _Resting:
@@ -96,6 +105,10 @@ class OrderBook:
         self._bid_heap: list[int] = []  # negated prices
         self._ask_heap: list[int] = []
         self._live: dict[int, _Resting] = {}
+        # DAY orders and call-phase market orders by id, in resting order; some may have left
+        # the book since (they are skipped when read).
+        self._day_orders: dict[int, _Resting] = {}
+        self._market_orders: dict[int, _Resting] = {}
         self.in_call_phase = False
 
     # ---- queries -------------------------------------------------------------------------
@@ -131,6 +144,11 @@ class OrderBook:
         if entry is None:
             raise UnknownOrder(f"order {order_id} is not resting")
         return entry.remaining
+
+    def resting_or_zero(self, order_id: int) -> int:
+        """Lots still resting for ``order_id``; 0 if it is not live."""
+        entry = self._live.get(order_id)
+        return entry.remaining if entry is not None else 0
 
     def __contains__(self, order_id: int) -> bool:
         return order_id in self._live
@@ -187,6 +205,10 @@ class OrderBook:
             heapq.heappush(self._bid_heap if buy else self._ask_heap, -price if buy else price)
         level.append(entry)
         self._live[entry.order_id] = entry
+        if order.tif is _DAY:
+            _note(self._day_orders, entry)
+        if price == _MARKET_BID or price == _MARKET_ASK:
+            _note(self._market_orders, entry)
         return fills
 
     def cancel(self, order_id: int) -> int:
@@ -203,10 +225,10 @@ class OrderBook:
 
     def expire_day_orders(self) -> list[tuple[int, int]]:
         """Cancel every DAY order; return ``(order_id, lots_left)`` for each."""
-        gone = [(oid, e.remaining) for oid, e in self._live.items() if e.tif is TimeInForce.DAY]
-        for oid, _ in gone:
+        gone = self._take_live(self._day_orders)
+        for oid in gone:
             self.cancel(oid)
-        return gone
+        return list(gone.items())
 
     def uncross(self, reference_ticks: int | None = None) -> AuctionResult:
         """Run the call auction on what rests and switch to continuous trading.
@@ -235,7 +257,7 @@ class OrderBook:
                 entry.remaining -= lots
                 if not entry.remaining:
                     del self._live[entry.order_id]
-        cancelled = [oid for oid, e in self._live.items() if e.price in (_MARKET_BID, _MARKET_ASK)]
+        cancelled = list(self._take_live(self._market_orders))
         for oid in cancelled:
             self.cancel(oid)
         return AuctionResult(price, volume, fills, cancelled)
@@ -311,6 +333,14 @@ class OrderBook:
         if order.price_ticks is not None:
             return order.price_ticks
         return _MARKET_BID if order.side is _BUY else _MARKET_ASK
+
+    def _take_live(self, noted: dict[int, _Resting]) -> dict[int, int]:
+        """``order_id -> lots left`` of the noted orders still resting, in resting order;
+        forget the notes."""
+        live = self._live
+        taken = {oid: entry.remaining for oid, entry in noted.items() if live.get(oid) is entry}
+        noted.clear()
+        return taken
 
     @staticmethod
     def _trim(level: deque[_Resting]) -> bool:
