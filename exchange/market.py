@@ -156,6 +156,7 @@ class Market:
         self._ids = order_ids if order_ids is not None else itertools.count(1)
         self._open: dict[int, _Open] = {}
         self._by_owner: dict[str, set[int]] = {}
+        self._regions: dict[str, str | None] = {}  # registry regions, which never change
         self._pending: list[tuple[int, Trade, int]] = []  # (settle_day, trade, buyer_fee)
         self._day = _Day()
 
@@ -178,8 +179,10 @@ class Market:
             trades = self._apply(result.fills, "auction", day)
             for order_id in result.cancelled:
                 self._finish(order_id)
-            for order_id in [o for o in self._open if o not in self.book]:
-                self._finish(order_id)
+            # Every resting order is open, so equal counts mean nothing is left to forget.
+            if len(self._open) != len(self.book):
+                for order_id in [o for o in self._open if o not in self.book]:
+                    self._finish(order_id)
         self.phase = "continuous"
         return trades
 
@@ -280,12 +283,13 @@ class Market:
             # from earlier days may rest outside today's band.
             book_price, tif = worst, TimeInForce.IOC
         try:
-            fills = self.book.submit(Order(order_id, owner, side, lots, book_price, tif))
+            fills = self.book.submit(_make_order(order_id, owner, side, lots, book_price, tif))
         except OrderRejected:
             self._finish(order_id)
             raise
-        self._apply(fills, "continuous", day)
-        resting = self.book.resting(order_id) if order_id in self.book else 0
+        if fills:
+            self._apply(fills, "continuous", day)
+        resting = self.book.resting_or_zero(order_id)
         if not resting:
             self._finish(order_id)  # an IOC remainder, or nothing left
         return Ack(order_id, tuple(fills), resting)
@@ -312,8 +316,12 @@ class Market:
 
     def open_orders(self, owner: str) -> list[tuple[int, Side, int, int]]:
         """``(order_id, side, price_ticks, lots_left)`` of an owner's resting orders."""
-        return [(oid, self._open[oid].side, self._open[oid].price_ticks, self.book.resting(oid))
-                for oid in sorted(self._by_owner.get(owner, ()))]
+        ids = self._by_owner.get(owner)
+        if not ids:
+            return []
+        opened, resting = self._open, self.book.resting
+        return [(oid, opened[oid].side, opened[oid].price_ticks, resting(oid))
+                for oid in sorted(ids)]
 
     def block_trade(self, buyer: str, seller: str, lots: int, price_ticks: int,
                     *, day: int = 0) -> Trade:
@@ -361,6 +369,7 @@ class Market:
     def _apply(self, fills: list[Fill], kind: TradeKind, day: int = 0) -> list[Trade]:
         trades = []
         instrument, fee_bps = self.instrument, self.rules.fee_bps
+        region_of = self._region_of
         for fill in fills:
             buy, sell = self._open[fill.buy_order_id], self._open[fill.sell_order_id]
             value = instrument.value_fen(fill.lots, fill.price_ticks)
@@ -369,15 +378,16 @@ class Market:
             buy.locked -= value + fee
             sell.locked -= units
             buy.quota_lots -= min(buy.quota_lots, fill.lots)
-            buyer_access = self.access[self._registry.region_of(fill.buyer) or ""]
+            buyer_region = region_of(fill.buyer) or ""
+            buyer_access = self.access[buyer_region]
             # The epsilon keeps a product such as 100 * 0.29 from flooring a unit short.
             delivered = (int(units * buyer_access.ratio + 1e-9) if buyer_access.cross_border
                          else units)
-            trade = Trade(len(self.trades) + 1, day, self.market_id, instrument.symbol, kind,
-                          fill.buyer, fill.seller, self._registry.region_of(fill.buyer) or "",
-                          self._registry.region_of(fill.seller) or "", fill.lots,
-                          fill.price_ticks, fill.price_ticks * instrument.tick_fen, value,
-                          2 * fee, buy.cross_border, delivered)
+            trade = _make_trade(len(self.trades) + 1, day, self.market_id, instrument.symbol,
+                                kind, fill.buyer, fill.seller, buyer_region,
+                                region_of(fill.seller) or "", fill.lots, fill.price_ticks,
+                                fill.price_ticks * instrument.tick_fen, value, 2 * fee,
+                                buy.cross_border, delivered)
             self.trades.append(trade)
             trades.append(trade)
             self._record(trade)
@@ -402,8 +412,9 @@ class Market:
                  debit_bucket="locked", memo=memo)
         reg.move("pay", trade.buyer, trade.seller, CASH, trade.value_fen - seller_fee,
                  debit_bucket="locked", memo=memo)
-        reg.move("fee", trade.buyer, self._fee_account, CASH, trade.fee_fen,
-                 debit_bucket="locked", memo=memo)
+        if trade.fee_fen:  # the registry ignores a zero move anyway
+            reg.move("fee", trade.buyer, self._fee_account, CASH, trade.fee_fen,
+                     debit_bucket="locked", memo=memo)
         if trade.cross_border:
             self._convert(trade, units, memo)
 
@@ -453,7 +464,7 @@ class Market:
         return access
 
     def _eligible(self, owner: str, side: Side, lots: int) -> Access:
-        region = self._registry.region_of(owner)
+        region = self._region_of(owner)
         access = self.access.get(region or "")
         if access is None or not (access.may_buy if side is Side.BUY else access.may_sell):
             raise OrderRejected("not_eligible", f"{owner} ({region}) may not {side.value} in "
@@ -463,6 +474,15 @@ class Market:
             raise OrderRejected("quota_exhausted", f"cross-border quota has {self.quota_left} "
                                 f"lots left this year, order asks {lots}")
         return access
+
+    def _region_of(self, account: str) -> str | None:
+        """The account's region in the registry, remembered: an account's region is fixed
+        when it is opened."""
+        try:
+            return self._regions[account]
+        except KeyError:
+            region = self._regions[account] = self._registry.region_of(account)
+            return region
 
     def _worst_price(self, side: Side, price: int | None) -> int:
         if price is not None:
@@ -511,6 +531,80 @@ class Market:
             self._registry.unlock(state.owner, asset, state.locked, memo=f"order {order_id}")
         if state.quota_lots:
             self.quota_left += state.quota_lots  # type: ignore[operator]
+
+
+# Orders and trades are frozen dataclasses, whose generated ``__init__`` stores every field
+# through ``object.__setattr__``; for the one order and trade most submits make, that costs
+# more than the checks. As the book does for fills, the fields go into a draft with the same
+# slots, which then becomes an ordinary, immutable Order or Trade.
+
+
+class _OrderDraft:
+    __slots__ = Order.__slots__
+    order_id: int
+    owner: str
+    side: Side
+    lots: int
+    price_ticks: int | None
+    tif: TimeInForce
+
+
+def _make_order(order_id: int, owner: str, side: Side, lots: int, price_ticks: int | None,
+                tif: TimeInForce) -> Order:
+    order = _OrderDraft()
+    order.order_id = order_id
+    order.owner = owner
+    order.side = side
+    order.lots = lots
+    order.price_ticks = price_ticks
+    order.tif = tif
+    order.__class__ = Order  # type: ignore[assignment]
+    return order  # type: ignore[return-value]
+
+
+class _TradeDraft:
+    __slots__ = Trade.__slots__
+    trade_id: int
+    day: int
+    market: str
+    instrument: str
+    kind: str
+    buyer: str
+    seller: str
+    buyer_region: str
+    seller_region: str
+    lots: int
+    price_ticks: int
+    price_fen: int
+    value_fen: int
+    fee_fen: int
+    cross_border: bool
+    delivered_units: int
+
+
+def _make_trade(trade_id: int, day: int, market: str, instrument: str, kind: str, buyer: str,
+                seller: str, buyer_region: str, seller_region: str, lots: int,
+                price_ticks: int, price_fen: int, value_fen: int, fee_fen: int,
+                cross_border: bool, delivered_units: int) -> Trade:
+    trade = _TradeDraft()
+    trade.trade_id = trade_id
+    trade.day = day
+    trade.market = market
+    trade.instrument = instrument
+    trade.kind = kind
+    trade.buyer = buyer
+    trade.seller = seller
+    trade.buyer_region = buyer_region
+    trade.seller_region = seller_region
+    trade.lots = lots
+    trade.price_ticks = price_ticks
+    trade.price_fen = price_fen
+    trade.value_fen = value_fen
+    trade.fee_fen = fee_fen
+    trade.cross_border = cross_border
+    trade.delivered_units = delivered_units
+    trade.__class__ = Trade  # type: ignore[assignment]
+    return trade  # type: ignore[return-value]
 
 
 def _band(reference: int, width: float | None) -> tuple[int, int] | None:
