@@ -102,7 +102,9 @@ def permit_value(slope: float, tax: float, need_t: float, tonnes: float, penalty
     saves, floored at zero and capped at the penalty a missing permit would cost.
     """
     value = slope * (need_t - tonnes) - tax
-    return min(max(value, 0.0), penalty)
+    # min(max(value, 0.0), penalty) without the builtin calls: this runs for every quote.
+    value = 0.0 if 0.0 > value else value
+    return penalty if penalty < value else value
 
 
 def true_up_abatement(slope: np.ndarray, tax: np.ndarray, emissions_t: np.ndarray,

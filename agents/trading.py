@@ -169,17 +169,18 @@ class Traders:
                strategy: str) -> list[tuple[Market, Side, int, int]]:
         """Orders ``(market, side, lots, price_ticks)`` the firm sends now."""
         owner, instrument = self.firms.ids[firm], home.instrument
+        registry, behaviour, symbol = self.registry, self.behaviour, instrument.symbol
         lot_t = instrument.lot_quantity
-        held_t = self.registry.total(owner, instrument.symbol) / instrument.scale
+        held_t = registry.total(owner, symbol) / instrument.scale
         price_t = instrument.yuan(home.reference_ticks) / lot_t
         position = _Position(
             slope=self._slope[firm][pollutant], tax=self._tax[firm][pollutant],
             need_t=self._current[firm][pollutant] - held_t, lot_t=lot_t,
-            penalty=self.behaviour.penalty_multiple[self._region[firm]] * price_t,
-            lots=max(1, min(int(self.behaviour.max_order_t / lot_t),
-                            int(self.behaviour.order_share * self._baseline[firm][pollutant]
+            penalty=behaviour.penalty_multiple[self._region[firm]] * price_t,
+            lots=max(1, min(int(behaviour.max_order_t / lot_t),
+                            int(behaviour.order_share * self._baseline[firm][pollutant]
                                 / lot_t + 0.5))),
-            sellable=self.registry.unpledged(owner, instrument.symbol) // instrument.lot_units)
+            sellable=registry.unpledged(owner, symbol) // instrument.lot_units)
         if strategy == "zic":
             return self._zero_intelligence(home, options, position)
         return self._truthful(home, options, position, price_t)
@@ -223,9 +224,9 @@ class Traders:
         quotes are sized so the last lot's value stays within 2 % of the market price of the
         first, which keeps a steep-cost firm's bid and ask close together.
         """
-        best = min(options, key=_effective_ask, default=None)
+        ask, best = _best_ask(options)
         if best is not None:
-            take = pos.lots_worth_buying(_effective_ask(best))
+            take = pos.lots_worth_buying(ask)
             bid = _bid_ticks(best.market, pos.buy_value(take) * best.ratio) if take else None
             if bid is not None:
                 return [(best.market, Side.BUY, take, bid)]
@@ -237,8 +238,9 @@ class Traders:
                 return [(home, Side.SELL, give, ask)]
         size = max(1, min(pos.lots, int(0.02 * price_t / (pos.slope * pos.lot_t))))
         orders = []
-        bid = _bid_ticks(home, pos.buy_value(size))
-        if bid is not None and pos.buy_value(size) > 0:
+        value = pos.buy_value(size)
+        bid = _bid_ticks(home, value)
+        if bid is not None and value > 0:
             orders.append((home, Side.BUY, size, bid))
         give = min(size, pos.sellable)
         ask = _ask_ticks(home, pos.sell_value(give)) if give else None
@@ -302,6 +304,16 @@ class Traders:
             if access.may_sell:
                 home = market
         return home, options
+
+
+def _best_ask(options: list[_Option]) -> tuple[float, _Option | None]:
+    """The lowest effective ask and the first option offering it; None without options."""
+    best, lowest = None, math.inf
+    for option in options:
+        ask = _effective_ask(option)
+        if best is None or ask < lowest:
+            best, lowest = option, ask
+    return lowest, best
 
 
 def _effective_ask(option: _Option) -> float:
