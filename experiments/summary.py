@@ -145,4 +145,17 @@ _WATER_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("lowest flow left in a reach", "water_lowest_flow_share", _percent),
 )
 
-_OPTIONAL_BLOCKS = (("River and compensation", _RIVER_KPIS), ("Water rights", _WATER_KPIS))
+_FOREST_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
+    ("region-years meeting the coverage target", "forest_targets_met_share", _percent),
+    ("coverage indicators traded", "forest_indicators_traded_mu", _unit("mu")),
+    ("mean indicator price", "forest_indicator_price_yuan", _unit("yuan/mu")),
+    ("value of indicator deals", "forest_trade_value_yuan", _yuan),
+    ("forest planted", "forest_planted_mu", _unit("mu")),
+    ("cost of planting", "forest_planting_cost_yuan", _yuan),
+    ("carbon sinks sold", "forest_sinks_tco2e", _unit("tCO2e")),
+    ("sink revenue", "forest_sink_revenue_yuan", _yuan),
+    ("forest rights pledged", "forest_pledged_mu", _unit("mu")),
+)
+
+_OPTIONAL_BLOCKS = (("River and compensation", _RIVER_KPIS), ("Water rights", _WATER_KPIS),
+                    ("Forest rights", _FOREST_KPIS))

@@ -57,6 +57,7 @@ def test_summary_shows_the_water_block_only_for_runs_with_water(
     plain, with_water = summary_table(small_result.tables), summary_table(tables)
 
     assert "Water rights" not in plain and "River and compensation" not in plain
+    assert "Forest rights" not in plain and "Forest rights" not in with_water
     assert "Water rights" in with_water
     assert "1,250,000 m3" in with_water
     assert "0.87 yuan/m3" in with_water
