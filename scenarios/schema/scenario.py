@@ -1,0 +1,116 @@
+"""The whole scenario and the rules that tie its parts together."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, NonNegativeInt, model_validator
+
+from scenarios.schema.base import Pollutant, Region, Strict
+from scenarios.schema.credit import BanksSpec, RatingsSpec, ShockSpec
+from scenarios.schema.market import (CalendarSpec, ExchangeSpec, FirmSpec, PollutantSpec,
+                                     RegionSpec, SectorSpec, TradingSpec)
+from scenarios.schema.resources import ForestSpec, WaterSpec
+from scenarios.schema.river import Bet, Graded, MarketOnly, Pool, RiverSpec
+
+
+class Scenario(Strict):
+    """Everything a run needs besides its seed."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_\-]+$")]
+    description: str = ""
+    seed: NonNegativeInt = 1
+    calendar: CalendarSpec = CalendarSpec()
+    exchange: ExchangeSpec = ExchangeSpec()
+    trading: TradingSpec = TradingSpec()
+    pollutants: dict[Pollutant, PollutantSpec]
+    sectors: dict[str, SectorSpec] = {}
+    regions: dict[Region, RegionSpec]
+    firms: list[FirmSpec] = []
+    ratings: RatingsSpec = RatingsSpec()
+    banks: BanksSpec | None = None
+    stress: list[ShockSpec] = []
+    river: RiverSpec | None = None
+    water: WaterSpec | None = None
+    compensation: Bet | Graded | Pool | MarketOnly | None = Field(None, discriminator="kind")
+    forest: ForestSpec | None = None
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Scenario:
+        for region, spec in self.regions.items():
+            for sector in spec.firms:
+                if sector not in self.sectors:
+                    raise ValueError(f"regions.{region}.firms: unknown sector {sector!r}")
+            for pollutant in self.pollutants:
+                if pollutant not in spec.regulator.cap_share:
+                    raise ValueError(f"regions.{region}.regulator.cap_share: missing "
+                                     f"{pollutant}")
+        for name, sector in self.sectors.items():
+            self._known_pollutants(f"sectors.{name}.emissions", sector.emissions)
+        for k, firm in enumerate(self.firms):
+            if firm.region not in self.regions:
+                raise ValueError(f"firms.{k}.region: {firm.region} has no regions entry")
+            self._known_pollutants(f"firms.{k}.emissions", firm.emissions)
+        for name, spec in self.pollutants.items():
+            for field in ("reference_price_yuan_per_t", "env_tax_yuan_per_t"):
+                missing = set(self.regions) - set(getattr(spec, field))
+                if missing:
+                    raise ValueError(f"pollutants.{name}.{field}: missing {sorted(missing)}")
+        if not self.firms and not any(sum(r.firms.values()) for r in self.regions.values()):
+            raise ValueError("regions: the scenario has no firms")
+        if len({f.name for f in self.firms}) != len(self.firms):
+            raise ValueError("firms: names must be unique")
+        for k, shock in enumerate(self.stress):
+            if shock.kind == "price_collapse" and shock.pollutant not in self.pollutants:
+                raise ValueError(f"stress.{k}.pollutant: a price collapse names a listed "
+                                 "pollutant")
+            if shock.kind == "output_shock" and shock.sector not in self.sectors:
+                raise ValueError(f"stress.{k}.sector: an output shock names a listed sector")
+            if shock.day >= self.calendar.years * self.calendar.days_per_year:
+                raise ValueError(f"stress.{k}.day: after the last trading day")
+        self._river_fits()
+        if self.forest is not None and set(self.regions) - set(self.forest.regions):
+            raise ValueError(f"forest.regions: missing "
+                             f"{sorted(set(self.regions) - set(self.forest.regions))}")
+        self._water_fits()
+        if self.banks and len({b.name for b in self.banks.lenders}) != len(self.banks.lenders):
+            raise ValueError("banks.lenders: names must be unique")
+        return self
+
+    def _river_fits(self) -> None:
+        if self.compensation is not None and self.river is None:
+            raise ValueError("compensation: a scheme needs a river section")
+        if self.river is None:
+            return
+        if not set(self.pollutants) & {"COD", "NH3N"}:
+            raise ValueError("river: the scenario lists no pollutant the river carries "
+                             "(COD, NH3N)")
+        unknown = set(self.river.firms) - {f.name for f in self.firms}
+        if unknown:
+            raise ValueError(f"river.firms: no listed firms {sorted(unknown)}")
+        design = self.exchange.design
+        if self.river.set_trading_ratio and not (
+                design.kind == "linked" and design.ratio_guangan_to_changshou is not None):
+            raise ValueError("river.set_trading_ratio: needs exchange.design kind linked with "
+                             "a Guang'an to Changshou direction")
+
+    def _water_fits(self) -> None:
+        if self.water is None:
+            return
+        for sector in self.water.sectors:
+            if sector not in self.sectors:
+                raise ValueError(f"water.sectors.{sector}: not a listed sector")
+        missing = set(self.regions) - set(self.water.regions)
+        if missing:
+            raise ValueError(f"water.regions: missing {sorted(missing)}")
+        last = self.calendar.start_year + self.calendar.years - 1
+        for k, lease in enumerate(self.water.leases):
+            start = self.calendar.start_year if lease.start_year is None else lease.start_year
+            if not self.calendar.start_year <= start <= last:
+                raise ValueError(f"water.leases.{k}.start_year: outside the run "
+                                 f"({self.calendar.start_year}-{last})")
+
+    def _known_pollutants(self, where: str, emissions: dict[str, object]) -> None:
+        unknown = set(emissions) - set(self.pollutants)
+        if unknown:
+            raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")
