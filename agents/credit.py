@@ -12,26 +12,24 @@ Each month, just after midnight of its first trading day (before the market open
    them by the scenario's joint-credit regime;
 5. book interest, refinancing and the month's balance sheets.
 
-Defaulted collateral is foreclosed to the lead bank and sold through the exchange at the
-bottom of the day's band: forced sales move prices (the fire-sale channel).
+Pledges, margin calls, foreclosures and fire sales are :mod:`agents.collateral`'s.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
 from agents.banks import Bank, CreditPolicy, JointRules, Loan, Purpose, Regime
+from agents.collateral import Collateral, Event
 from agents.firms import Firms
 from agents.ratings import grade_of
 from agents.risk import asset_correlation, draw_defaults, risk_weighted_assets
-from exchange import (BASIN, CASH, OUTSIDE, OrderRejected, ProcessGenerator, Registry, Side,
-                      Venue)
+from exchange import CASH, OUTSIDE, ProcessGenerator, Registry, Venue
 
 CENTRAL_BANK = "pboc"
 
@@ -68,16 +66,6 @@ class CreditDemand:
     min_loan_yuan: float = 100_000.0
 
 
-@dataclass(slots=True)
-class Event:
-    month: int
-    kind: str
-    firm: str
-    bank: str
-    amount_yuan: float
-    detail: str
-
-
 class Credit:
     """Banks lending to firms under one joint-credit regime."""
 
@@ -109,9 +97,7 @@ class Credit:
         self._loans_of: dict[int, list[Loan]] = defaultdict(list)
         self._pd = np.zeros(len(firms))  # PDs of the month, fixed at its start
         self._rwa_of: dict[str, float] = {}
-        self.forest_rights: dict[str, Callable[[], float]] = {}
-        """Forest-right symbols firms may pledge, each with its appraisal in fen per unit
-        (set by the forest module; empty without forests)."""
+        self.collateral = Collateral(env, venue, registry, firms, policy, self.events)
         env.process(self.run())
 
     # ---- timing --------------------------------------------------------------------------
@@ -174,7 +160,7 @@ class Credit:
         self._pay_lenders(loan, account, interest, principal, month)
         if not loan.balance_fen:
             loan.status, loan.end_month = "repaid", month
-            self._release_collateral(loan)
+            self.collateral.release(loan)
 
     def _roll_over(self, loan: Loan, month: int) -> bool:
         """Extend a maturing bullet loan the firm cannot repay from cash, if its lenders
@@ -220,7 +206,7 @@ class Credit:
             self.events.append(Event(month, "default", account, loan.lead,
                                      loan.balance_fen / 100, reason))
             if loan.collateral_units:
-                self._foreclose(loan, month)
+                self.collateral.foreclose(loan, self.banks[loan.lead], month)
             recovered = min(self.registry.cash(account), loan.balance_fen - loan.recovered_fen)
             for bank_name, fen in loan.lender_split(recovered).items():
                 self.registry.transfer(account, self.banks[bank_name].account, CASH, fen,
@@ -248,103 +234,20 @@ class Credit:
 
     # ---- collateral ----------------------------------------------------------------------
 
-    def _foreclose(self, loan: Loan, month: int) -> None:
-        lead = self.banks[loan.lead]
-        units, symbol = loan.collateral_units, loan.collateral
-        assert symbol is not None
-        self.registry.foreclose(self.firms.ids[loan.borrower], lead.account, symbol, units,
-                                memo=f"loan {loan.loan_id}")
-        loan.collateral_units = 0
-        self.events.append(Event(month, "foreclosure", self.firms.ids[loan.borrower],
-                                 lead.name, units, symbol))
-        self.env.process(self._fire_sale(lead, symbol, loan))
-
-    def _fire_sale(self, bank: Bank, symbol: str, loan: Loan) -> ProcessGenerator:
-        """Sell foreclosed rights at the bottom of the band each day until they are gone."""
-        cal = self.venue.calendar
-        while self.registry.available(bank.account, symbol) > 0:
-            day = self.venue.day
-            at = day + cal.sessions[0][0] + 1e-6
-            if self.env.now >= at:
-                at = day + 1 + cal.sessions[0][0] + 1e-6
-            if at >= cal.horizon_days:
-                return
-            yield self.env.timeout(at - self.env.now)
-            market = next((m for m in self.venue.markets.values()
-                           if m.instrument.symbol == symbol), None)
-            if market is None:  # the vintage has expired: nothing left to sell
-                return
-            band = market.band()
-            lots = self.registry.available(bank.account, symbol) // market.instrument.lot_units
-            if not lots or band is None:
-                return
-            try:
-                ack = market.submit(bank.account, Side.SELL, lots, band[0], day=self.venue.day)
-            except OrderRejected:
-                continue
-            sold = sum(f.lots * f.price_ticks for f in ack.fills) * market.instrument.tick_fen
-            recovered = min(sold, loan.loss_fen)  # proceeds first make good the loss
-            loan.recovered_fen += recovered
-            loan.loss_fen -= recovered
-            bank.losses_yuan -= recovered / 100
-            self.events.append(Event(self._month_of(self.venue.day), "fire_sale",
-                                     self.firms.ids[loan.borrower], bank.name, sold / 100,
-                                     symbol))
-
-    def _month_of(self, day: int) -> int:
-        cal = self.venue.calendar
-        return cal.year_index(day) * 12 + cal.month_of(day)
-
-    def _release_collateral(self, loan: Loan) -> None:
-        if loan.collateral_units:
-            self.registry.release(self.firms.ids[loan.borrower], loan.collateral,  # type: ignore
-                                  loan.collateral_units, memo=f"loan {loan.loan_id}")
-            loan.collateral_units = 0
-
-    def _price_fen_per_unit(self, symbol: str) -> float | None:
-        if symbol in self.forest_rights:
-            return self.forest_rights[symbol]()
-        for market in self.venue.markets.values():
-            if market.instrument.symbol == symbol:
-                i = market.instrument
-                return market.reference_ticks * i.tick_fen / i.lot_units
-        return None
-
-    def _ltv(self, symbol: str) -> float:
-        """Loan-to-value of pledged units: forest rights have their own."""
-        return self.policy.ltv_forest if symbol in self.forest_rights else self.policy.ltv
-
     def _margin_calls(self, month: int) -> None:
-        for loan in self.loans:
-            if loan.status != "performing" or not loan.collateral_units:
+        """A firm meets a margin call with more rights, then cash; failing both, it
+        defaults."""
+        for loan, price in list(self.collateral.margin_calls(self.loans)):
+            if loan.status != "performing":
+                continue  # a cross-default earlier in this round
+            shortfall_fen = self.collateral.top_up(loan, price, month)
+            if shortfall_fen <= 0:
                 continue
-            symbol: str = loan.collateral  # type: ignore[assignment]
-            trigger = self._ltv(symbol) / (1 - self.policy.margin_call_drop)
-            price = self._price_fen_per_unit(symbol)
-            if price is None:
+            account = self.firms.ids[loan.borrower]
+            if self.registry.cash(account) < shortfall_fen:
+                self.default(loan.borrower, month, "margin_call")
                 continue
-            if loan.balance_fen <= trigger * loan.collateral_units * price:
-                continue
-            self._meet_margin_call(loan, price, month)
-
-    def _meet_margin_call(self, loan: Loan, price: float, month: int) -> None:
-        account = self.firms.ids[loan.borrower]
-        symbol = loan.collateral
-        assert symbol is not None
-        ltv = self._ltv(symbol)
-        needed = int(loan.balance_fen / (ltv * price)) - loan.collateral_units
-        extra = min(needed, self.registry.available(account, symbol))
-        self.registry.pledge(account, symbol, extra, memo=f"margin call {loan.loan_id}")
-        loan.collateral_units += extra
-        shortfall_fen = int((needed - extra) * price * ltv)
-        self.events.append(Event(month, "margin_call", account, loan.lead,
-                                 needed * price / 100, symbol))
-        if shortfall_fen <= 0:
-            return
-        if self.registry.cash(account) < shortfall_fen:
-            self.default(loan.borrower, month, "margin_call")
-            return
-        self._pay_lenders(loan, account, 0, min(shortfall_fen, loan.balance_fen), month)
+            self._pay_lenders(loan, account, 0, min(shortfall_fen, loan.balance_fen), month)
 
     # ---- lending -------------------------------------------------------------------------
 
@@ -519,7 +422,8 @@ class Credit:
             self._expose(bank, firm, fen)
             self._rwa_of[bank_name] = self._rwa_of.get(bank_name, 0.0) + float(
                 risk_weighted_assets(fen / 100, self._pd[firm], self.policy.lgd_unsecured, 2.5))
-        self._pledge(loan, month)
+        self.collateral.pledge(loan, self.banks[loan.lead], self.regime == "joint_committee",
+                               month)
         if loan.green:
             loan.refinanced_fen = int(amount * self.policy.refinance_share)
             for bank_name, fen in loan.lender_split(loan.refinanced_fen).items():
@@ -529,46 +433,6 @@ class Credit:
         self.loans.append(loan)
         self._loans_of[firm].append(loan)
         return loan
-
-    def _pledge(self, loan: Loan, month: int) -> None:
-        """Secure a working-capital loan with the firm's rights, where the lead bank
-        recognises them (its own region's, or any under the joint committee).
-
-        Pollution rights come first, at ``policy.ltv``, and the loan falls due in the year's
-        last month so that they are free again for the true-up (none are pledged in that
-        month). Otherwise forest rights, at ``policy.ltv_forest`` of their appraisal, for at
-        most ``policy.forest_term_months`` (no yearly true-up ties them). Other rights, such
-        as water-use rights, are not pledged.
-        """
-        if loan.purpose != "working_capital":
-            return
-        account = self.firms.ids[loan.borrower]
-        lead = self.banks[loan.lead]
-        region = self.firms.region[loan.borrower]
-        for symbol, zone, price, forest in self._collateral_options(month):
-            recognised = zone in (BASIN, lead.region) or self.regime == "joint_committee"
-            held = self.registry.available(account, symbol)
-            if not recognised or held <= 0 or (zone != BASIN and zone != region):
-                continue
-            ltv = self.policy.ltv_forest if forest else self.policy.ltv
-            units = min(held, int(loan.principal_fen / (ltv * price)) + 1)
-            self.registry.pledge(account, symbol, units, memo=f"loan {loan.loan_id}")
-            loan.collateral, loan.collateral_units = symbol, units
-            loan.term_months = min(loan.term_months, self.policy.forest_term_months if forest
-                                   else 11 - month % 12)
-            return
-
-    def _collateral_options(self, month: int) -> Iterator[tuple[str, str, float, bool]]:
-        """``(symbol, zone, fen per unit, is forest)`` of the rights a bank takes as
-        collateral this month, pollution rights first."""
-        if month % 12 != 11:
-            for market in self.venue.markets.values():
-                i = market.instrument
-                if i.product in self.firms.pollutants:
-                    yield (i.symbol, i.zone, market.reference_ticks * i.tick_fen / i.lot_units,
-                           False)
-        for symbol, appraise in self.forest_rights.items():
-            yield symbol, symbol.split(":")[1], appraise(), True
 
     def _repay_refinancing(self, loan: Loan, fen: int) -> None:
         for bank_name, part in loan.lender_split(fen).items():

@@ -194,7 +194,7 @@ def _forest(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
                      {a: str(r) for a, r in zip(firms.ids, firms.region)})
     years.after_close.append(forest.close_year)
     if credit is not None:
-        credit.forest_rights = forest.appraisals()
+        credit.collateral.forest_rights = forest.appraisals()
     return forest
 
 

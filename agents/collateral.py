@@ -1,0 +1,183 @@
+"""Rights pledged as loan collateral: which rights, how much, margin calls, fire sales.
+
+Banks take pollution rights (at ``policy.ltv`` of their market price) and forest rights (at
+``policy.ltv_forest`` of their appraisal); never water-use rights, which expire within the
+year. A foreclosed pledge is sold through the exchange at the bottom of the day's band until
+it is gone: forced sales move prices (the fire-sale channel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import simpy
+
+from agents.banks import Bank, CreditPolicy, Loan
+from agents.firms import Firms
+from exchange import BASIN, OrderRejected, ProcessGenerator, Registry, Side, Venue
+
+__all__ = ["Collateral", "Event"]
+
+
+@dataclass(slots=True)
+class Event:
+    """One credit event: a default, a margin call, a foreclosure, a fire sale, ..."""
+
+    month: int
+    kind: str
+    firm: str
+    bank: str
+    amount_yuan: float
+    detail: str
+
+
+@dataclass
+class Collateral:
+    """The pledges of one credit system, kept in the registry.
+
+    Attributes:
+        forest_rights: forest-right symbols firms may pledge, each with its appraisal in fen
+            per unit (set by the forest module; empty without forests).
+        events: where foreclosures, margin calls and fire sales are recorded.
+    """
+
+    env: simpy.Environment
+    venue: Venue
+    registry: Registry
+    firms: Firms
+    policy: CreditPolicy
+    events: list[Event]
+    forest_rights: dict[str, Callable[[], float]] = field(default_factory=dict)
+
+    def pledge(self, loan: Loan, lead: Bank, any_zone: bool, month: int) -> None:
+        """Secure a working-capital loan with the firm's rights, where the lead bank
+        recognises them (its own region's, or any when ``any_zone``: the joint committee).
+
+        Pollution rights come first, at ``policy.ltv``, and the loan falls due in the year's
+        last month so that they are free again for the true-up (none are pledged in that
+        month). Otherwise forest rights, at ``policy.ltv_forest`` of their appraisal, for at
+        most ``policy.forest_term_months`` (no yearly true-up ties them).
+        """
+        if loan.purpose != "working_capital":
+            return
+        account = self.firms.ids[loan.borrower]
+        region = self.firms.region[loan.borrower]
+        for symbol, zone, price, forest in self._options(month):
+            recognised = zone in (BASIN, lead.region) or any_zone
+            held = self.registry.available(account, symbol)
+            if not recognised or held <= 0 or (zone != BASIN and zone != region):
+                continue
+            units = min(held, int(loan.principal_fen / (self.ltv(symbol) * price)) + 1)
+            self.registry.pledge(account, symbol, units, memo=f"loan {loan.loan_id}")
+            loan.collateral, loan.collateral_units = symbol, units
+            loan.term_months = min(loan.term_months, self.policy.forest_term_months if forest
+                                   else 11 - month % 12)
+            return
+
+    def _options(self, month: int) -> Iterator[tuple[str, str, float, bool]]:
+        """``(symbol, zone, fen per unit, is forest)`` of the rights a bank takes as
+        collateral this month, pollution rights first."""
+        if month % 12 != 11:
+            for market in self.venue.markets.values():
+                i = market.instrument
+                if i.product in self.firms.pollutants:
+                    yield (i.symbol, i.zone, market.reference_ticks * i.tick_fen / i.lot_units,
+                           False)
+        for symbol, appraise in self.forest_rights.items():
+            yield symbol, symbol.split(":")[1], appraise(), True
+
+    def release(self, loan: Loan) -> None:
+        if loan.collateral_units:
+            self.registry.release(self.firms.ids[loan.borrower], loan.collateral,  # type: ignore
+                                  loan.collateral_units, memo=f"loan {loan.loan_id}")
+            loan.collateral_units = 0
+
+    def price_fen_per_unit(self, symbol: str) -> float | None:
+        """Today's value of a pledged unit: the appraisal of a forest right, the market's
+        reference price of a listed right, None once its market is gone."""
+        if symbol in self.forest_rights:
+            return self.forest_rights[symbol]()
+        for market in self.venue.markets.values():
+            if market.instrument.symbol == symbol:
+                i = market.instrument
+                return market.reference_ticks * i.tick_fen / i.lot_units
+        return None
+
+    def ltv(self, symbol: str) -> float:
+        """Loan-to-value of pledged units: forest rights have their own."""
+        return self.policy.ltv_forest if symbol in self.forest_rights else self.policy.ltv
+
+    def margin_calls(self, loans: list[Loan]) -> Iterator[tuple[Loan, float]]:
+        """Performing secured loans whose collateral fell past the margin-call trigger,
+        with the price (fen per unit) it is marked at."""
+        for loan in loans:
+            if loan.status != "performing" or not loan.collateral_units:
+                continue
+            symbol: str = loan.collateral  # type: ignore[assignment]
+            trigger = self.ltv(symbol) / (1 - self.policy.margin_call_drop)
+            price = self.price_fen_per_unit(symbol)
+            if price is not None and loan.balance_fen > trigger * loan.collateral_units * price:
+                yield loan, price
+
+    def top_up(self, loan: Loan, price: float, month: int) -> int:
+        """Pledge what more the firm holds to bring the loan back to its loan-to-value;
+        return the cash, fen, it must pay down for the units it lacks."""
+        account = self.firms.ids[loan.borrower]
+        symbol = loan.collateral
+        assert symbol is not None
+        ltv = self.ltv(symbol)
+        needed = int(loan.balance_fen / (ltv * price)) - loan.collateral_units
+        extra = min(needed, self.registry.available(account, symbol))
+        self.registry.pledge(account, symbol, extra, memo=f"margin call {loan.loan_id}")
+        loan.collateral_units += extra
+        self.events.append(Event(month, "margin_call", account, loan.lead,
+                                 needed * price / 100, symbol))
+        return int((needed - extra) * price * ltv)
+
+    def foreclose(self, loan: Loan, lead: Bank, month: int) -> None:
+        """Take the pledge to the lead bank and start selling it."""
+        units, symbol = loan.collateral_units, loan.collateral
+        assert symbol is not None
+        self.registry.foreclose(self.firms.ids[loan.borrower], lead.account, symbol, units,
+                                memo=f"loan {loan.loan_id}")
+        loan.collateral_units = 0
+        self.events.append(Event(month, "foreclosure", self.firms.ids[loan.borrower],
+                                 lead.name, units, symbol))
+        self.env.process(self._fire_sale(lead, symbol, loan))
+
+    def _fire_sale(self, bank: Bank, symbol: str, loan: Loan) -> ProcessGenerator:
+        """Sell foreclosed rights at the bottom of the band each day until they are gone."""
+        cal = self.venue.calendar
+        while self.registry.available(bank.account, symbol) > 0:
+            day = self.venue.day
+            at = day + cal.sessions[0][0] + 1e-6
+            if self.env.now >= at:
+                at = day + 1 + cal.sessions[0][0] + 1e-6
+            if at >= cal.horizon_days:
+                return
+            yield self.env.timeout(at - self.env.now)
+            market = next((m for m in self.venue.markets.values()
+                           if m.instrument.symbol == symbol), None)
+            if market is None:  # the vintage has expired: nothing left to sell
+                return
+            band = market.band()
+            lots = self.registry.available(bank.account, symbol) // market.instrument.lot_units
+            if not lots or band is None:
+                return
+            try:
+                ack = market.submit(bank.account, Side.SELL, lots, band[0], day=self.venue.day)
+            except OrderRejected:
+                continue
+            sold = sum(f.lots * f.price_ticks for f in ack.fills) * market.instrument.tick_fen
+            recovered = min(sold, loan.loss_fen)  # proceeds first make good the loss
+            loan.recovered_fen += recovered
+            loan.loss_fen -= recovered
+            bank.losses_yuan -= recovered / 100
+            self.events.append(Event(self._month_of(self.venue.day), "fire_sale",
+                                     self.firms.ids[loan.borrower], bank.name, sold / 100,
+                                     symbol))
+
+    def _month_of(self, day: int) -> int:
+        cal = self.venue.calendar
+        return cal.year_index(day) * 12 + cal.month_of(day)
