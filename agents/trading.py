@@ -106,6 +106,14 @@ class Traders:
     # ---- timing --------------------------------------------------------------------------
 
     def run(self) -> ProcessGenerator:
+        """Draw each day's active firms and arrival times; let each act on arrival.
+
+        An arrival before anything else on the SimPy schedule acts at once instead of
+        waiting for its own timeout: no other process runs in between either way, so every
+        change happens in the same order, and a SimPy event per arrival was a large share of
+        a run. The clock then still shows the last event's time, which is on the same trading
+        day (the venue opens each day before its first entry window), so ``venue.day`` holds.
+        """
         env, rng = self.env, self.rng
         for day in range(self.venue.calendar.horizon_days):
             active = np.argwhere(self._emits & (rng.random(self._emits.shape)
@@ -113,7 +121,8 @@ class Traders:
             times = day + _draw_times(self._windows, len(active), rng)
             order = np.argsort(times, kind="stable")
             for at, (firm, pollutant) in zip(times[order].tolist(), active[order].tolist()):
-                yield env.timeout(at - env.now)
+                if not at < env.peek():  # another event comes first or at the same time
+                    yield env.timeout(at - env.now)
                 self.act(firm, pollutant)
 
     # ---- judgement -----------------------------------------------------------------------
