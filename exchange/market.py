@@ -274,7 +274,7 @@ class Market:
         if self.phase == "closed":
             raise OrderRejected("market_closed", f"{self.market_id} is not in a session")
         access = self._check_order(owner, side, lots, price_ticks)
-        worst = self._worst_price(side, price_ticks)
+        worst = price_ticks if price_ticks is not None else self._worst_price(side, None)
         order_id = next(self._ids)
         self._reserve(order_id, owner, side, lots, worst, access)
         book_price = price_ticks
@@ -292,7 +292,7 @@ class Market:
         resting = self.book.resting_or_zero(order_id)
         if not resting:
             self._finish(order_id)  # an IOC remainder, or nothing left
-        return Ack(order_id, tuple(fills), resting)
+        return _make_ack(order_id, tuple(fills), resting)
 
     def cancel(self, owner: str, order_id: int) -> int:
         """Cancel a resting order of ``owner``; return the lots it had left.
@@ -450,7 +450,7 @@ class Market:
         if price is not None:
             if price <= 0:
                 raise OrderRejected("bad_price", f"price must be positive, got {price}")
-            band = self.band()
+            band = self._band
             if band and not band[0] <= price <= band[1]:
                 raise OrderRejected("outside_band", f"price {price} ticks outside today's band "
                                     f"{band[0]}-{band[1]}")
@@ -518,7 +518,10 @@ class Market:
         if quota:
             self.quota_left -= quota  # type: ignore[operator]
         self._open[order_id] = _Open(owner, side, price, amount, access.cross_border, quota)
-        self._by_owner.setdefault(owner, set()).add(order_id)
+        mine = self._by_owner.get(owner)
+        if mine is None:
+            mine = self._by_owner[owner] = set()
+        mine.add(order_id)
 
     def _finish(self, order_id: int) -> None:
         """Forget a finished order: unlock what it still reserves, return unused quota."""
@@ -533,10 +536,10 @@ class Market:
             self.quota_left += state.quota_lots  # type: ignore[operator]
 
 
-# Orders and trades are frozen dataclasses, whose generated ``__init__`` stores every field
-# through ``object.__setattr__``; for the one order and trade most submits make, that costs
-# more than the checks. As the book does for fills, the fields go into a draft with the same
-# slots, which then becomes an ordinary, immutable Order or Trade.
+# Orders, acks and trades are frozen dataclasses, whose generated ``__init__`` stores every
+# field through ``object.__setattr__``; for the order, ack and trade most submits make, that
+# costs more than the checks. As the book does for fills, the fields go into a draft with the
+# same slots, which then becomes an ordinary, immutable Order, Ack or Trade.
 
 
 class _OrderDraft:
@@ -560,6 +563,22 @@ def _make_order(order_id: int, owner: str, side: Side, lots: int, price_ticks: i
     order.tif = tif
     order.__class__ = Order  # type: ignore[assignment]
     return order  # type: ignore[return-value]
+
+
+class _AckDraft:
+    __slots__ = Ack.__slots__
+    order_id: int
+    fills: tuple[Fill, ...]
+    resting_lots: int
+
+
+def _make_ack(order_id: int, fills: tuple[Fill, ...], resting_lots: int) -> Ack:
+    ack = _AckDraft()
+    ack.order_id = order_id
+    ack.fills = fills
+    ack.resting_lots = resting_lots
+    ack.__class__ = Ack  # type: ignore[assignment]
+    return ack  # type: ignore[return-value]
 
 
 class _TradeDraft:
