@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 
@@ -53,7 +54,14 @@ class World:
         from scenarios.collect import collect  # the collector needs a finished world
 
         started = time.time()
-        self.env.run(until=self.venue.calendar.horizon_days + 0.5)
+        # What exists before the run (modules, the world) lives through it: frozen, the
+        # collector's full passes skip it. Unfrozen after, so a process running many
+        # worlds can still free the earlier ones.
+        gc.freeze()
+        try:
+            self.env.run(until=self.venue.calendar.horizon_days + 0.5)
+        finally:
+            gc.unfreeze()
         self.registry.audit(replay=False)  # every run ends with rights and cash conserved
         return collect(self, started)
 
