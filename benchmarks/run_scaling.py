@@ -1,6 +1,6 @@
 """Wall time and peak memory of ``cgx run baseline``, and how run time grows with firms.
 
-Usage: ``python benchmarks/run_scaling.py [--sizes 100 1000 10000] [--years 1]``
+Usage: ``python benchmarks/run_scaling.py [--sizes 100 1000 10000] [--years 1] [--repeats 3]``
 
 Each measurement runs in a fresh child process (so peak RSS is that run's alone). The
 scaling runs shorten the baseline to ``--years`` and scale every sector's firm count so the
@@ -14,6 +14,7 @@ import argparse
 import json
 import math
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,14 +41,17 @@ def measure(overrides: list[str]) -> tuple[float, int, float]:
     return float(out[0]), int(out[1]), max(peak, before) / 1024
 
 
-def cli_run() -> tuple[float, float]:
-    """Wall time and peak RSS of the command as a user types it."""
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "experiments.cli", "run", "baseline", "--out",
-                        str(Path(tmp) / "run")], check=True, capture_output=True)
-        wall = time.perf_counter() - start
-    return wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def cli_run(repeats: int) -> tuple[list[float], float]:
+    """Wall times and peak RSS of the command as a user types it, ``repeats`` times (a
+    shared host's noise is larger than the differences worth measuring)."""
+    walls = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "experiments.cli", "run", "baseline",
+                            "--out", str(Path(tmp) / "run")], check=True, capture_output=True)
+            walls.append(time.perf_counter() - start)
+    return walls, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def sized(size: int, years: int) -> list[str]:
@@ -66,9 +70,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--years", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of cgx run baseline")
     args = parser.parse_args()
-    wall, rss = cli_run()
-    print(f"cgx run baseline: {wall:.2f} s wall, peak RSS {rss:.0f} MiB")
+    walls, rss = cli_run(args.repeats)
+    wall = statistics.median(walls)
+    print(f"cgx run baseline: median {wall:.2f} s wall (min {min(walls):.2f}, max "
+          f"{max(walls):.2f}, {len(walls)} runs), peak RSS {rss:.0f} MiB")
     rows = []
     for size in args.sizes:
         seconds, trades, _ = measure(sized(size, args.years))
@@ -81,7 +88,9 @@ def main() -> None:
     (s0, t0, _), (s1, t1, _) = rows[0], rows[-1]
     exponent = math.log(t1 / t0) / math.log(s1 / s0)
     print(f"growth exponent (log time / log firms): {exponent:.2f}")
-    print(json.dumps({"cgx_run_baseline_s": round(wall, 2), "peak_rss_mib": round(rss),
+    print(json.dumps({"cgx_run_baseline_s": round(wall, 2),
+                      "cgx_run_baseline_runs_s": [round(w, 2) for w in walls],
+                      "peak_rss_mib": round(rss),
                       "scaling": [{"firms": s, "seconds": round(t, 2), "trades": n}
                                   for s, t, n in rows], "exponent": round(exponent, 3)}))
 
