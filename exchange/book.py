@@ -16,7 +16,8 @@ import heapq
 from collections import deque
 from dataclasses import dataclass
 
-from exchange.orders import Fill, Order, OrderRejected, Side, TimeInForce, UnknownOrder
+from exchange.orders import (Fill, Order, OrderRejected, Side, TimeInForce, UnknownOrder,
+                             draft_class)
 
 # Market orders waiting for a call auction rest at these sentinel prices, so they sort ahead
 # of every limit and are executable at any clearing price.
@@ -29,23 +30,7 @@ _IOC = TimeInForce.IOC
 _DAY = TimeInForce.DAY
 
 
-class _FillDraft:
-    """Fill's slots without its frozen guard, for building fills fast.
-
-    Fill is a frozen dataclass, so its generated ``__init__`` stores every field through
-    ``object.__setattr__``; on a busy book that costs more than the matching itself. The book
-    writes the fields into a draft and then makes it a Fill: the slots are the same, so the
-    layouts agree and the result is an ordinary, immutable Fill.
-    """
-
-    __slots__ = Fill.__slots__
-    buy_order_id: int
-    sell_order_id: int
-    buyer: str
-    seller: str
-    lots: int
-    price_ticks: int
-    aggressor: Side | None
+_FillDraft = draft_class(Fill)
 
 
 def _make_fill(buy_order_id: int, sell_order_id: int, buyer: str, seller: str, lots: int,

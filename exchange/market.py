@@ -14,8 +14,8 @@ from typing import Literal
 
 from exchange.book import OrderBook
 from exchange.instruments import Instrument, issuer_account, retirement_account
-from exchange.orders import (ExchangeError, Fill, InsufficientBalance, Order, OrderRejected,
-                             Side, TimeInForce, UnknownOrder)
+from exchange.orders import (Fill, InsufficientBalance, Order, OrderRejected, Side,
+                             TimeInForce, UnknownOrder, draft_class)
 from exchange.registry import CASH, Registry
 
 Phase = Literal["closed", "call", "continuous"]
@@ -536,20 +536,11 @@ class Market:
             self.quota_left += state.quota_lots  # type: ignore[operator]
 
 
-# Orders, acks and trades are frozen dataclasses, whose generated ``__init__`` stores every
-# field through ``object.__setattr__``; for the order, ack and trade most submits make, that
-# costs more than the checks. As the book does for fills, the fields go into a draft with the
-# same slots, which then becomes an ordinary, immutable Order, Ack or Trade.
+# The order, ack and trade most submits make are built through drafts (see draft_class):
+# their frozen dataclasses' own __init__ would cost more than the checks.
 
 
-class _OrderDraft:
-    __slots__ = Order.__slots__
-    order_id: int
-    owner: str
-    side: Side
-    lots: int
-    price_ticks: int | None
-    tif: TimeInForce
+_OrderDraft = draft_class(Order)
 
 
 def _make_order(order_id: int, owner: str, side: Side, lots: int, price_ticks: int | None,
@@ -565,11 +556,7 @@ def _make_order(order_id: int, owner: str, side: Side, lots: int, price_ticks: i
     return order  # type: ignore[return-value]
 
 
-class _AckDraft:
-    __slots__ = Ack.__slots__
-    order_id: int
-    fills: tuple[Fill, ...]
-    resting_lots: int
+_AckDraft = draft_class(Ack)
 
 
 def _make_ack(order_id: int, fills: tuple[Fill, ...], resting_lots: int) -> Ack:
@@ -581,24 +568,7 @@ def _make_ack(order_id: int, fills: tuple[Fill, ...], resting_lots: int) -> Ack:
     return ack  # type: ignore[return-value]
 
 
-class _TradeDraft:
-    __slots__ = Trade.__slots__
-    trade_id: int
-    day: int
-    market: str
-    instrument: str
-    kind: str
-    buyer: str
-    seller: str
-    buyer_region: str
-    seller_region: str
-    lots: int
-    price_ticks: int
-    price_fen: int
-    value_fen: int
-    fee_fen: int
-    cross_border: bool
-    delivered_units: int
+_TradeDraft = draft_class(Trade)
 
 
 def _make_trade(trade_id: int, day: int, market: str, instrument: str, kind: str, buyer: str,

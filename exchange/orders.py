@@ -85,3 +85,16 @@ class InsufficientBalance(ExchangeError):
 
 class UnknownOrder(ExchangeError):
     """A cancel or lookup named an order that is not resting."""
+
+
+def draft_class(cls: type) -> type:
+    """A class with ``cls``'s slots and no frozen guard, for building ``cls`` fast.
+
+    A frozen dataclass's generated ``__init__`` stores every field through
+    ``object.__setattr__``; for the fills, orders and trades of a busy book that costs more
+    than the matching. Code on the hot path sets the fields of a draft one by one and then
+    assigns ``cls`` as its ``__class__``: the slots are the same, so the layouts agree and the
+    result is an ordinary, immutable instance of ``cls``.
+    """
+    return type(f"_{cls.__name__}Draft", (), {"__slots__": cls.__slots__})
+
