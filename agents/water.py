@@ -121,6 +121,7 @@ class WaterYear:
     used_m3: np.ndarray
     saving_cost_yuan: np.ndarray
     tax_yuan: np.ndarray
+    unpaid_yuan: np.ndarray
     expired_m3: dict[str, int]
 
 
@@ -246,12 +247,13 @@ class WaterRights:
                                         memo="water withdrawn")
         saved = self._demand - used
         cost, tax = u.slope * saved**2 / 2, u.tax * used
-        for i, account in enumerate(f.ids):  # tax to the government, saving spent outside
-            self._pay(account, OUTSIDE, cost[i])
-            self._pay(account, f"gov:{f.region[i]}", tax[i])
+        unpaid = np.array([  # tax to the government, saving spent outside
+            self._pay(account, OUTSIDE, cost[i]) + self._pay(account, f"gov:{f.region[i]}",
+                                                             tax[i])
+            for i, account in enumerate(f.ids)])
         expired = {r: self._expire(r, year) for r in self.regions}
         self.years.append(WaterYear(year, self._demand.copy(), u.permit_m3.copy(), held, used,
-                                    cost, tax, expired))
+                                    cost, tax, unpaid, expired))
         self.withdrawn_m3s[year] = self._withdrawals(used)
 
     def _expire(self, region: str, year: int) -> int:
@@ -272,10 +274,12 @@ class WaterRights:
         scale = self.rules.consumptive_share / _SECONDS_PER_YEAR
         return {r: float(m3[k] * scale) for k, r in enumerate(self.reaches)}
 
-    def _pay(self, account: str, to: str, yuan: float) -> None:
-        fen = min(int(round(yuan * 100)), self.registry.cash(account))
-        if fen > 0:
-            self.registry.transfer(account, to, CASH, fen, memo="water use")
+    def _pay(self, account: str, to: str, yuan: float) -> float:
+        """Pay as far as the firm's cash goes; return what it could not pay, yuan."""
+        due = int(round(yuan * 100))
+        paid = min(due, self.registry.cash(account))
+        self.registry.transfer(account, to, CASH, paid, memo="water use")
+        return (due - paid) / 100
 
     # ---- monthly trading -----------------------------------------------------------------
 

@@ -79,7 +79,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "water_years": (
         "run_id", "year", "firm", "region", "sector", "reach", "demand_m3", "permit_m3",
         "bought_m3", "sold_m3", "held_m3", "used_m3", "saved_m3", "saving_cost_yuan",
-        "resource_tax_yuan", "trade_cash_yuan",
+        "resource_tax_yuan", "unpaid_yuan", "trade_cash_yuan",
     ),
     "water_leases": (
         "run_id", "lease_id", "year", "lessor", "lessee", "first_year", "last_year",

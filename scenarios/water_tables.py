@@ -43,7 +43,7 @@ def _water_years(world: World, trades: pd.DataFrame, run_id: str) -> pd.DataFram
                          reaches[site] if site >= 0 else None, y.demand_m3[i], y.permit_m3[i],
                          bought.get(key, 0.0), sold.get(key, 0.0), y.held_m3[i], y.used_m3[i],
                          y.demand_m3[i] - y.used_m3[i], y.saving_cost_yuan[i], y.tax_yuan[i],
-                         earned.get(key, 0.0) - paid.get(key, 0.0)))
+                         y.unpaid_yuan[i], earned.get(key, 0.0) - paid.get(key, 0.0)))
     return frame("water_years", rows)
 
 

@@ -104,12 +104,15 @@ def test_every_m3_issued_is_used_expired_or_lost_in_conveyance(water_run) -> Non
 
 
 def test_firms_use_no_more_than_they_hold_and_save_the_rest(water_run) -> None:
-    _, result = water_run
+    world, result = water_run
     w = result["water_years"]
 
     assert (w["used_m3"] <= w["held_m3"] + 1e-9).all()
     assert (w["saved_m3"] >= -1e-9).all()
     assert (w["saving_cost_yuan"] > 0).all()
+    paid = [e.amount for e in world.registry.journal if e.memo == "water use"]
+    due = (w["saving_cost_yuan"] + w["resource_tax_yuan"] - w["unpaid_yuan"]).sum()
+    assert sum(paid) == pytest.approx(due * 100, abs=len(w))
     short = w[w["region"] == "changshou"]
     assert (short["bought_m3"] > 0).any()  # Changshou's permits cover 80 %: its firms buy
 
