@@ -31,6 +31,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 
+from agents.budget import appropriate
 from agents.regulator import Regulator
 from agents.river import (KG_PER_DAY_PER_T_YEAR, MG_L_PER_KG_DAY_PER_M3S, concentrations,
                           downstream_region, net_flows, sample_concentrations, section_index,
@@ -280,10 +281,8 @@ class Compensation:
             fen = int(round(payment.amount_yuan * 100))
             if k == last_payout:  # the pool pays out all it holds, whatever the rounding
                 fen = self.registry.cash(POOL)
-            short = fen - self.registry.cash(payment.payer)
-            if payment.payer.startswith("gov:") and short > 0:
-                self.registry.issue(OUTSIDE, payment.payer, CASH, short,
-                                    memo="budget appropriation for compensation")
+            if payment.payer.startswith("gov:"):
+                appropriate(self.registry, payment.payer, fen, "compensation")
             self.registry.transfer(payment.payer, payment.payee, CASH, fen,
                                    memo=f"compensation ({self.rules.kind}): {payment.reason}")
             self.payments.append((year, payment))
@@ -318,10 +317,7 @@ class Compensation:
         if total <= 0:
             return
         fen = int(round(yuan * 100))
-        short = fen - self.registry.cash(government)
-        if short > 0:
-            self.registry.issue(OUTSIDE, government, CASH, short,
-                                memo="budget appropriation for the abatement fund")
+        appropriate(self.registry, government, fen, "the abatement fund")
         self.registry.transfer(government, OUTSIDE, CASH, fen, memo="abatement fund")
         removed_kg_day = yuan / self.rules.fund_yuan_per_t * KG_PER_DAY_PER_T_YEAR
         for n in reaches:

@@ -219,9 +219,5 @@ class ComplianceYears:
         for name, product in self.products.items():
             vintage = year - product.validity_years + 1
             for zone in self.design.zones(self.regions):
-                symbol = f"{name}:{zone}:{vintage}"
-                for account in self.registry.accounts():
-                    units = self.registry.available(account, symbol)
-                    if units > 0 and not account.startswith(("issuer:", "retired:")):
-                        self.registry.retire(account, retirement_account(zone), symbol, units,
-                                             memo="expired")
+                self.registry.retire_outstanding(f"{name}:{zone}:{vintage}",
+                                                 retirement_account(zone), memo="expired")

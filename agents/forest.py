@@ -40,6 +40,7 @@ from typing import Literal
 import numpy as np
 import simpy
 
+from agents.budget import appropriate
 from exchange import (CASH, OUTSIDE, Market, MarketDesign, ProcessGenerator, Product, Registry,
                       Side, TradingRules, Venue, build_markets, issuer_account,
                       retirement_account)
@@ -292,14 +293,8 @@ class Forests:
         gov = self.government(buyer)
         ticks = market.instrument.ticks_for_yuan(self.regions[buyer].planting_cost_yuan_per_mu)
         value = market.instrument.value_fen(shortfall, ticks)
-        self._appropriate(gov, value + value * self.rules.fee_bps // 10_000)
+        appropriate(self.registry, gov, value + value * self.rules.fee_bps // 10_000, "forest")
         market.submit(gov, Side.BUY, shortfall, ticks, day=self.venue.day)
-
-    def _appropriate(self, gov: str, fen: int) -> None:
-        """Budget appropriation: the government is paid from outside what it lacks."""
-        short = fen - self.registry.cash(gov)
-        if short > 0:
-            self.registry.issue(OUTSIDE, gov, CASH, short, memo="budget appropriation for forest")
 
     # ---- the year's close ------------------------------------------------------------------
 
@@ -348,7 +343,7 @@ class Forests:
         reg = self.registry
         fen = int(round(mu * price * 100))
         memo = f"forest indicator transfer {seller}->{buyer} {year}"
-        self._appropriate(self.government(buyer), fen)
+        appropriate(self.registry, self.government(buyer), fen, "forest")
         reg.transfer(self.government(buyer), self.government(seller), CASH, fen, memo=memo)
         reg.retire(self.government(seller), retirement_account(seller), self.symbol(seller), mu,
                    memo=memo)
@@ -364,7 +359,7 @@ class Forests:
             return
         gov = self.government(row.region)
         fen = int(round(mu * forest.planting_cost_yuan_per_mu * 100))
-        self._appropriate(gov, fen)
+        appropriate(self.registry, gov, fen, "forest")
         self.registry.transfer(gov, OUTSIDE, CASH, fen, memo=f"afforestation {row.year}")
         self.registry.issue(issuer_account(row.region), gov, self.symbol(row.region), mu,
                             memo=f"afforestation {row.year}")

@@ -159,8 +159,8 @@ class Regulator:
         cost = abatement_cost(slope, abated)
         env_tax = tax * emissions
         fine = penalty * shortfall
-        unpaid = np.array([self._pay(a, c, t + p) for a, c, t, p in
-                           zip(ids, cost, env_tax, fine)])
+        unpaid = np.array([pay_costs(reg, a, rules.account, c, t + p, "true-up")
+                           for a, c, t, p in zip(ids, cost, env_tax, fine)])
         self.shortfall_t[pollutant] = shortfall
         return TrueUp(pollutant, self.members, surrendered / scale, emissions, abated, cost,
                       env_tax, shortfall, fine, unpaid)
@@ -176,17 +176,18 @@ class Regulator:
                 done += give
         return done
 
-    def _pay(self, account: str, abatement_yuan: float, to_government_yuan: float) -> float:
-        """Pay abatement spending out of the model and tax and fines to the government;
-        return what the firm could not pay, yuan."""
-        unpaid = 0.0
-        for creditor, yuan in ((OUTSIDE, abatement_yuan), (self.rules.account,
-                                                             to_government_yuan)):
-            fen = int(round(yuan * 100))
-            paid = min(fen, self.registry.cash(account))
-            self.registry.transfer(account, creditor, CASH, paid, memo="true-up")
-            unpaid += (fen - paid) / 100
-        return unpaid
+
+def pay_costs(registry: Registry, account: str, government: str, spent_yuan: float,
+              owed_yuan: float, memo: str) -> float:
+    """Pay spending (abatement, saving water) out of the model and taxes and fines to the
+    government, as far as the firm's cash goes; return what it could not pay, yuan."""
+    unpaid = 0.0
+    for creditor, yuan in ((OUTSIDE, spent_yuan), (government, owed_yuan)):
+        fen = int(round(yuan * 100))
+        paid = min(fen, registry.cash(account))
+        registry.transfer(account, creditor, CASH, paid, memo=memo)
+        unpaid += (fen - paid) / 100
+    return unpaid
 
 
 def _sector_benchmark(firms: Firms, members: np.ndarray, j: int) -> np.ndarray:

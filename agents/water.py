@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from agents.budget import appropriate
 from agents.firms import STRATEGIES, Firms, permit_value, true_up_abatement
-from exchange import (CASH, OUTSIDE, Market, MarketDesign, OrderRejected, ProcessGenerator,
-                      Product, Registry, Side, TradingRules, Venue, build_markets,
-                      issuer_account, retirement_account)
+from agents.regulator import pay_costs
+from exchange import (CASH, Market, MarketDesign, OrderRejected, ProcessGenerator, Product,
+                      Registry, Side, TradingRules, Venue, build_markets, issuer_account,
+                      retirement_account)
 
 __all__ = ["WATER", "Lease", "WaterRights", "WaterRules", "WaterUsers", "deliver_lease"]
 
@@ -146,10 +148,8 @@ def deliver_lease(registry: Registry, lease: Lease, year: int, loss: float) -> D
         registry.issue(issuer_account(buyer_zone), lease.lessee, f"{WATER}:{buyer_zone}:{year}",
                        delivered, memo=memo)
     fen = int(round(units * lease.price_yuan_per_m3 * 100))
-    short = fen - registry.cash(lease.lessee)
-    if short > 0 and lease.lessee.startswith("gov:"):
-        registry.issue(OUTSIDE, lease.lessee, CASH, short, memo="budget appropriation for "
-                       "a water lease")
+    if lease.lessee.startswith("gov:"):
+        appropriate(registry, lease.lessee, fen, "a water lease")
     registry.transfer(lease.lessee, lease.lessor, CASH, fen, memo=memo)
     return Delivery(year, lease, delivered, lost, fen / 100)
 
@@ -247,24 +247,14 @@ class WaterRights:
                                         memo="water withdrawn")
         saved = self._demand - used
         cost, tax = u.slope * saved**2 / 2, u.tax * used
-        unpaid = np.array([  # tax to the government, saving spent outside
-            self._pay(account, OUTSIDE, cost[i]) + self._pay(account, f"gov:{f.region[i]}",
-                                                             tax[i])
-            for i, account in enumerate(f.ids)])
-        expired = {r: self._expire(r, year) for r in self.regions}
+        unpaid = np.array([pay_costs(self.registry, account, f"gov:{f.region[i]}", cost[i],
+                                     tax[i], "water use") for i, account in enumerate(f.ids)])
+        expired = {r: self.registry.retire_outstanding(
+            self._symbol(r, year), retirement_account(r), memo="water right expired")
+            for r in self.regions}
         self.years.append(WaterYear(year, self._demand.copy(), u.permit_m3.copy(), held, used,
                                     cost, tax, unpaid, expired))
         self.withdrawn_m3s[year] = self._withdrawals(used)
-
-    def _expire(self, region: str, year: int) -> int:
-        symbol, total = self._symbol(region, year), 0
-        for account in self.registry.accounts():
-            units = self.registry.available(account, symbol)
-            if units > 0 and not account.startswith(("issuer:", "retired:")):
-                self.registry.retire(account, retirement_account(region), symbol, units,
-                                     memo="water right expired")
-                total += units
-        return total
 
     def _withdrawals(self, used_m3: np.ndarray) -> dict[str, float]:
         if self.sites is None:
@@ -273,13 +263,6 @@ class WaterRights:
         m3 = np.bincount(self.sites[inside], used_m3[inside], minlength=len(self.reaches))
         scale = self.rules.consumptive_share / _SECONDS_PER_YEAR
         return {r: float(m3[k] * scale) for k, r in enumerate(self.reaches)}
-
-    def _pay(self, account: str, to: str, yuan: float) -> float:
-        """Pay as far as the firm's cash goes; return what it could not pay, yuan."""
-        due = int(round(yuan * 100))
-        paid = min(due, self.registry.cash(account))
-        self.registry.transfer(account, to, CASH, paid, memo="water use")
-        return (due - paid) / 100
 
     # ---- monthly trading -----------------------------------------------------------------
 

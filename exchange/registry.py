@@ -168,6 +168,18 @@ class Registry:
         """Take expired or cancelled units out of use."""
         self.move("retire", account, retirement, asset, amount, memo=memo)
 
+    def retire_outstanding(self, asset: str, retirement: str, memo: str = "") -> int:
+        """Retire every available unit of ``asset`` that holders still have (issuers and
+        the retirement account aside), as rights expire; return how many units."""
+        total = 0
+        for account, balances in self._balances.items():
+            row = balances.get(asset)
+            if row and row[0] > 0 and account != retirement \
+                    and account not in self._may_go_negative:
+                total += row[0]
+                self.retire(account, retirement, asset, row[0], memo=memo)
+        return total
+
     def pledge(self, account: str, asset: str, amount: int, memo: str = "") -> None:
         """Mark units as collateral: they can be neither sold nor surrendered until released."""
         self.move("pledge", account, account, asset, amount, credit_bucket="pledged", memo=memo)

@@ -27,6 +27,20 @@ def registry() -> Registry:
     return reg
 
 
+def test_retire_outstanding_takes_only_what_holders_have_available() -> None:
+    reg = registry()
+    reg.transfer("firm", "bank", UNIT, 30)
+    reg.pledge("bank", UNIT, 10)
+    reg.surrender("firm", RETIRED, UNIT, 20)
+
+    assert reg.retire_outstanding(UNIT, RETIRED, memo="expired") == 50 + 20
+    assert reg.holding("firm", UNIT) == Holding(0, 0, 0)
+    assert reg.holding("bank", UNIT) == Holding(0, 0, 10)  # a pledge is not taken
+    assert reg.total(RETIRED, UNIT) == 90
+    assert reg.retire_outstanding(UNIT, RETIRED) == 0
+    reg.audit()
+
+
 def test_issue_and_transfer_conserve() -> None:
     reg = registry()
     reg.transfer("firm", "bank", UNIT, 30)
