@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
@@ -29,6 +33,25 @@ def test_same_scenario_and_seed_give_identical_tables() -> None:
             other = second[name]
         pd.testing.assert_frame_equal(table, other)
     assert len(first["trades"]) > 0
+
+
+JOURNAL_DIGEST = """
+import hashlib
+from scenarios import build_world, load_scenario
+world = build_world(load_scenario("tiny"), 1)
+world.run()
+rows = "\\n".join(repr(e) for e in world.registry.journal)
+print(hashlib.sha256(rows.encode()).hexdigest())
+"""
+
+
+def test_the_journal_does_not_depend_on_the_process_string_hashing() -> None:
+    digests = {subprocess.run([sys.executable, "-c", JOURNAL_DIGEST], check=True,
+                              capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+
+    assert len(digests) == 1
 
 
 def test_different_seeds_give_different_runs() -> None:
