@@ -90,10 +90,6 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 1_000 or x == round(x) else f"{x:,.2f}"
 
 
-def _yuan(x: float) -> str:
-    return _MISSING if _is_missing(x) else f"{_number(x)} yuan"
-
-
 def _percent(x: float) -> str:
     return _MISSING if _is_missing(x) else f"{x:.1%}"
 
@@ -102,12 +98,12 @@ def _ratio(x: float) -> str:
     return _MISSING if _is_missing(x) else f"{x:.3f}"
 
 
-def _tonnes(x: float) -> str:
-    return _MISSING if _is_missing(x) else f"{_number(x)} t"
-
-
 def _unit(name: str) -> Callable[[float], str]:
+    """A formatter of numbers in ``name`` (thousands separators, missing as a dash)."""
     return lambda x: _MISSING if _is_missing(x) else f"{_number(x)} {name}"
+
+
+_yuan, _tonnes = _unit("yuan"), _unit("t")
 
 
 _KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
