@@ -166,15 +166,21 @@ def test_market_order_is_immediate_or_cancel() -> None:
     reg.audit()
 
 
-def test_market_buy_cannot_pay_more_than_today_band() -> None:
-    """A GTC offer left above today's band must not be lifted by a market buy, which only
-    reserved cash up to the top of the band."""
+def market_with_an_offer_above_the_band() -> tuple[Market, Registry]:
+    """A GTC offer at 110 left above the band of a day that closed at 91."""
     market, reg = make_market(reference=100)
     market.submit("s1", SELL, 2, 110, TimeInForce.GTC)
     market.submit("s2", SELL, 1, 91)
     market.submit("b2", BUY, 1, 91)
     market.close_day(0)
     assert market.band() == (82, 100)
+    return market, reg
+
+
+def test_market_buy_cannot_pay_more_than_today_band() -> None:
+    """A GTC offer left above today's band must not be lifted by a market buy, which only
+    reserved cash up to the top of the band."""
+    market, reg = market_with_an_offer_above_the_band()
     market.open_continuous()
     ack = market.submit("b1", BUY, 1)
     assert ack.fills == ()
@@ -186,12 +192,7 @@ def test_market_buy_cannot_pay_more_than_today_band() -> None:
 def test_call_phase_market_buy_reserves_for_offers_outside_the_band() -> None:
     """The auction may clear at a GTC price left outside today's band; a market buy in the
     call phase must have reserved enough to pay it."""
-    market, reg = make_market(reference=100)
-    market.submit("s1", SELL, 2, 110, TimeInForce.GTC)
-    market.submit("s2", SELL, 1, 91)
-    market.submit("b2", BUY, 1, 91)
-    market.close_day(0)
-    assert market.band() == (82, 100)
+    market, reg = market_with_an_offer_above_the_band()
     market.open_call()
     market.submit("b1", BUY, 1)
     trades = market.open_continuous(day=1)
