@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents import STRATEGIES, Firms
+from agents.water import WaterUsers
 from scenarios.schema import Scenario
 
 _MAC_AT = 0.10  # sector MACs are quoted at 10 % abatement
@@ -32,7 +33,7 @@ def build_firms(scenario: Scenario, rng: np.random.Generator) -> tuple[Firms, np
             row["strategy"] = "manual"
     baseline = np.array([r["baseline"] for r in rows], dtype=float)
     mac10 = np.array([r["mac10"] for r in rows], dtype=float)
-    slope = np.where(baseline > 0, mac10 / (_MAC_AT * np.where(baseline > 0, baseline, 1)), 1.0)
+    slope = np.where(baseline > 0, _slope(mac10, np.where(baseline > 0, baseline, 1)), 1.0)
     tax = np.array([[scenario.pollutants[p].env_tax_yuan_per_t[r["region"]] if b > 0 else 0.0
                      for p, b in zip(pollutants, r["baseline"])] for r in rows])
     return Firms(
@@ -46,6 +47,36 @@ def build_firms(scenario: Scenario, rng: np.random.Generator) -> tuple[Firms, np
         output_sigma=np.array([r["output_sigma"] for r in rows], dtype=float),
         profit_yuan=np.array([r["profit"] for r in rows], dtype=float),
     ), np.array([r["cash"] for r in rows], dtype=float)
+
+
+def draw_water_users(scenario: Scenario, firms: Firms, rng: np.random.Generator
+                     ) -> WaterUsers:
+    """Water withdrawals and saving costs of the firms of the sectors ``water`` lists:
+    lognormal across firms and scaled with firm size; the saving-cost slope is set like the
+    MAC slope, from the marginal cost of saving the first 10 %. Permits are the region's
+    ``permit_share`` of the withdrawal at normal output."""
+    spec = scenario.water
+    assert spec is not None
+    demand, slope = np.zeros(len(firms)), np.ones(len(firms))
+    for i, sector in enumerate(firms.sector):
+        use = spec.sectors.get(sector)
+        if use is not None:  # one pair of draws per firm of a listed sector, in firm order
+            size = firms.output[i] / scenario.sectors[sector].output \
+                if sector in scenario.sectors else 1.0
+            demand[i] = use.m3_per_year * size * rng.lognormal(0, use.sigma)
+            slope[i] = _slope(use.save10_yuan_per_m3 * rng.lognormal(0, use.save_sigma),
+                              demand[i])
+    regions = [spec.regions[r] for r in firms.region]  # type: ignore[index]
+    return WaterUsers(
+        demand_m3=demand, slope=slope,
+        tax=np.array([r.resource_tax_yuan_per_m3 for r in regions]) * (demand > 0),
+        permit_m3=np.floor(demand * np.array([r.permit_share for r in regions])))
+
+
+def _slope(cost_at_10: np.ndarray | float, quantity: np.ndarray | float) -> np.ndarray | float:
+    """Slope of a linear marginal cost that reaches ``cost_at_10`` at 10 % of
+    ``quantity``."""
+    return cost_at_10 / (_MAC_AT * quantity)
 
 
 def _drawn(scenario: Scenario, region: str, sector_name: str, count: int,

@@ -19,10 +19,10 @@ from agents.forest import Forests, ForestRules, RegionForest
 from agents.ratings import GRADES, draw_scores
 from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
 from agents.stress import Shock, StressTest
-from agents.water import WATER, Lease, WaterRights, WaterRules, WaterUsers
+from agents.water import WATER, Lease, WaterRights, WaterRules
 from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
                       Venue, clock_fraction, issuer_account, retirement_account)
-from scenarios.population import build_firms
+from scenarios.population import build_firms, draw_water_users
 from scenarios.results import RunResult
 from scenarios.schema import Scenario
 from scenarios.seeds import stream
@@ -133,24 +133,10 @@ def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, rng: np.random.
 def _water(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
            firms: Firms, years: ComplianceYears, graph: nx.DiGraph | None,
            assignment: np.ndarray | None, rng: np.random.Generator) -> WaterRights:
-    """Water users drawn for the firms of the listed sectors, and the leases; the year's
-    water closes right after its pollution true-up (an ``after_close`` hook)."""
+    """Water users, rules and leases; the year's water closes right after its pollution
+    true-up (an ``after_close`` hook)."""
     spec = scenario.water
     assert spec is not None
-    demand, slope = np.zeros(len(firms)), np.ones(len(firms))
-    for i, sector in enumerate(firms.sector):
-        use = spec.sectors.get(sector)
-        if use is not None:  # one pair of draws per firm of a listed sector, in firm order
-            size = firms.output[i] / scenario.sectors[sector].output \
-                if sector in scenario.sectors else 1.0
-            demand[i] = use.m3_per_year * size * rng.lognormal(0, use.sigma)
-            slope[i] = use.save10_yuan_per_m3 * rng.lognormal(0, use.save_sigma) \
-                / (0.1 * demand[i])
-    regions = {r: spec.regions[r] for r in firms.region}
-    users = WaterUsers(
-        demand_m3=demand, slope=slope,
-        tax=np.array([regions[r].resource_tax_yuan_per_m3 for r in firms.region]) * (demand > 0),
-        permit_m3=np.floor(demand * np.array([regions[r].permit_share for r in firms.region])))
     leases = []
     for k, x in enumerate(spec.leases):
         start = x.start_year or scenario.calendar.start_year
@@ -161,8 +147,9 @@ def _water(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: R
         regional_m3={r: int(s.regional_m3_per_year) for r, s in spec.regions.items()},
         conveyance_loss=spec.conveyance_loss, price_yuan_per_m3=spec.price_yuan_per_m3,
         auctions_per_year=spec.auctions_per_year, consumptive_share=spec.consumptive_share,
-        fee_bps=round(scenario.exchange.fee_rate * 10_000))
+        fee_bps=_rules(scenario).fee_bps)
     product = Product(WATER, "m3", spec.lot_m3, tick_fen=spec.lot_m3)  # a tick: 0.01 yuan/m3
+    users = draw_water_users(scenario, firms, rng)
     water = WaterRights(env, venue, registry, firms, users, rules, leases, product,
                         assignment, tuple(graph) if graph is not None else ())
     years.after_close.append(water.close_year)
@@ -197,7 +184,7 @@ def _forest(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
         spec.upkeep_years, spec.ask_steps, spec.sink_rate_management,
         spec.sink_rate_afforestation,
         spec.ccer_price_yuan_per_t if spec.pricing == "market" else spec.cqcer_price_yuan_per_t,
-        round(scenario.exchange.fee_rate * 10_000))
+        _rules(scenario).fee_bps)
     forest = Forests(env, venue, registry, regions, rules, firm_mu,
                      {a: str(r) for a, r in zip(firms.ids, firms.region)})
     years.after_close.append(forest.close_year)
