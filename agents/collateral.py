@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import simpy
-
 from agents.banks import Bank, CreditPolicy, Loan
 from agents.firms import Firms
-from exchange import BASIN, OrderRejected, ProcessGenerator, Registry, Side, Venue
+from exchange import BASIN, Clock, OrderRejected, Registry, Side, Venue
 
 __all__ = ["Collateral", "Event"]
 
@@ -42,13 +40,18 @@ class Collateral:
         events: where foreclosures, margin calls and fire sales are recorded.
     """
 
-    env: simpy.Environment
+    clock: Clock
     venue: Venue
     registry: Registry
     firms: Firms
     policy: CreditPolicy
     events: list[Event]
     forest_rights: dict[str, Callable[[], float]] = field(default_factory=dict)
+    on_sale: list[tuple[Bank, str, Loan]] = field(default_factory=list)
+    """Foreclosed pledges still being sold, in the order they were foreclosed."""
+
+    def __post_init__(self) -> None:
+        self.clock.at("fire_sales", self._fire_sales)
 
     def pledge(self, loan: Loan, lead: Bank, any_zone: bool, month: int) -> None:
         """Secure a working-capital loan with the firm's rights, where the lead bank
@@ -144,39 +147,36 @@ class Collateral:
         loan.collateral_units = 0
         self.events.append(Event(month, "foreclosure", self.firms.ids[loan.borrower],
                                  lead.name, units, symbol))
-        self.env.process(self._fire_sale(lead, symbol, loan))
+        self.on_sale.append((lead, symbol, loan))
 
-    def _fire_sale(self, bank: Bank, symbol: str, loan: Loan) -> ProcessGenerator:
-        """Sell foreclosed rights at the bottom of the band each day until they are gone."""
-        cal = self.venue.calendar
-        while self.registry.available(bank.account, symbol) > 0:
-            day = self.venue.day
-            at = day + cal.sessions[0][0] + 1e-6
-            if self.env.now >= at:
-                at = day + 1 + cal.sessions[0][0] + 1e-6
-            if at >= cal.horizon_days:
-                return
-            yield self.env.timeout(at - self.env.now)
-            market = next((m for m in self.venue.markets.values()
-                           if m.instrument.symbol == symbol), None)
-            if market is None:  # the vintage has expired: nothing left to sell
-                return
-            band = market.band()
-            lots = self.registry.available(bank.account, symbol) // market.instrument.lot_units
-            if not lots or band is None:
-                return
-            try:
-                ack = market.submit(bank.account, Side.SELL, lots, band[0], day=self.venue.day)
-            except OrderRejected:
-                continue
-            sold = sum(f.lots * f.price_ticks for f in ack.fills) * market.instrument.tick_fen
-            recovered = min(sold, loan.loss_fen)  # proceeds first make good the loss
-            loan.recovered_fen += recovered
-            loan.loss_fen -= recovered
-            bank.losses_yuan -= recovered / 100
-            self.events.append(Event(self._month_of(self.venue.day), "fire_sale",
-                                     self.firms.ids[loan.borrower], bank.name, sold / 100,
-                                     symbol))
+    def _fire_sales(self, day: int) -> None:
+        """Offer each foreclosed pledge at the bottom of the day's band until it is gone."""
+        self.on_sale = [sale for sale in self.on_sale if self._sell(day, *sale)]
+
+    def _sell(self, day: int, bank: Bank, symbol: str, loan: Loan) -> bool:
+        """One day's sale; False once nothing is left to sell or no market takes it."""
+        if self.registry.available(bank.account, symbol) <= 0:
+            return False
+        market = next((m for m in self.venue.markets.values()
+                       if m.instrument.symbol == symbol), None)
+        if market is None:  # the vintage has expired: nothing left to sell
+            return False
+        band = market.band()
+        lots = self.registry.available(bank.account, symbol) // market.instrument.lot_units
+        if not lots or band is None:
+            return False
+        try:
+            ack = market.submit(bank.account, Side.SELL, lots, band[0], day=day)
+        except OrderRejected:
+            return True
+        sold = sum(f.lots * f.price_ticks for f in ack.fills) * market.instrument.tick_fen
+        recovered = min(sold, loan.loss_fen)  # proceeds first make good the loss
+        loan.recovered_fen += recovered
+        loan.loss_fen -= recovered
+        bank.losses_yuan -= recovered / 100
+        self.events.append(Event(self._month_of(day), "fire_sale",
+                                 self.firms.ids[loan.borrower], bank.name, sold / 100, symbol))
+        return True
 
     def _month_of(self, day: int) -> int:
         cal = self.venue.calendar

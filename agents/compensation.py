@@ -33,6 +33,7 @@ import numpy as np
 
 from agents.budget import appropriate
 from agents.regulator import Regulator
+from agents.streams import Streams
 from agents.river import (KG_PER_DAY_PER_T_YEAR, MG_L_PER_KG_DAY_PER_M3S, concentrations,
                           downstream_region, net_flows, sample_concentrations, section_index,
                           sections, upstream_region)
@@ -202,10 +203,11 @@ def _one_pair(parties: Mapping[str, Parties]) -> Parties:
 class Compensation:
     """Monitors the river at each true-up and settles the year's scheme.
 
-    After the regulators' true-up of a year (:meth:`close_year`, a hook of the compliance
-    cycle) the firms' realised emissions of that year are routed to every section; each of
-    ``samples_per_year`` sampling dates sees the routed yearly mean times lognormal sampling
-    noise from ``rng``. The year's index at a section is the mean over its samples.
+    After the year's true-ups (:meth:`close_year`, phase ``river_close`` of the day
+    schedule) the firms' realised emissions of that year are routed to every section; each
+    of ``samples_per_year`` sampling dates sees the routed yearly mean times lognormal
+    sampling noise from the year's stream ``("river", "sampling", year)``. The year's index
+    at a section is the mean over its samples.
     """
 
     graph: nx.DiGraph
@@ -217,7 +219,7 @@ class Compensation:
     rules: SchemeRules
     registry: Registry
     regulators: dict[str, Regulator]
-    rng: np.random.Generator
+    streams: Streams
     samples: list[tuple[int, str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
     payments: list[tuple[int, Payment]] = field(default_factory=list)
     index_free: list[tuple[int, str, float, float]] = field(default_factory=list)
@@ -253,7 +255,7 @@ class Compensation:
         routed = self._routed(emissions_t[:, cols], flows)
         unabated = self._routed(unabated_t[:, cols], flows)
         drawn = sample_concentrations(routed, self.samples_per_year, self.sampling_sigma,
-                                      self.rng)
+                                      self.streams("river", "sampling", year))
         cross: dict[str, np.ndarray] = {}
         for section, by_pollutant in drawn.items():
             index = np.asarray(section_index(self.graph, section, by_pollutant, self.k0))

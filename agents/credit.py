@@ -22,14 +22,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-import simpy
 
 from agents.banks import Bank, CreditPolicy, JointRules, Loan, Purpose, Regime
 from agents.collateral import Collateral, Event
 from agents.firms import Firms
 from agents.ratings import grade_of
 from agents.risk import asset_correlation, draw_defaults, risk_weighted_assets
-from exchange import CASH, OUTSIDE, ProcessGenerator, Registry, Venue
+from agents.streams import Streams
+from exchange import CASH, OUTSIDE, Clock, Registry, Venue
 
 CENTRAL_BANK = "pboc"
 
@@ -69,16 +69,15 @@ class CreditDemand:
 class Credit:
     """Banks lending to firms under one joint-credit regime."""
 
-    def __init__(self, env: simpy.Environment, venue: Venue, registry: Registry, firms: Firms,
+    def __init__(self, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
                  banks: list[Bank], policy: CreditPolicy, joint: JointRules, regime: Regime,
-                 reporting_lag_months: int, demand: CreditDemand,
-                 rng: np.random.Generator) -> None:
-        self.env, self.venue, self.registry, self.firms = env, venue, registry, firms
+                 reporting_lag_months: int, demand: CreditDemand, streams: Streams) -> None:
+        self.venue, self.registry, self.firms = venue, registry, firms
         self.banks = {b.name: b for b in banks}
         self.policy, self.joint, self.regime = policy, joint, regime
         self.lag = reporting_lag_months
         self.demand = demand
-        self.rng = rng
+        self.streams = streams
         self.loans: list[Loan] = []
         self.events: list[Event] = []
         self.monthly: list[tuple] = []
@@ -89,7 +88,7 @@ class Credit:
         self.defaulted = firms.defaulted
         self.invested = np.zeros(len(firms), dtype=bool)
         self._fail_month = np.full(len(firms), -1)
-        self.target_leverage = demand.target_leverage * rng.lognormal(
+        self.target_leverage = demand.target_leverage * streams("credit", "leverage").lognormal(
             -demand.leverage_sigma**2 / 2, demand.leverage_sigma, len(firms))
         self._ids = itertools.count(1)
         self._debt_history: list[np.ndarray] = []
@@ -97,22 +96,18 @@ class Credit:
         self._loans_of: dict[int, list[Loan]] = defaultdict(list)
         self._pd = np.zeros(len(firms))  # PDs of the month, fixed at its start
         self._rwa_of: dict[str, float] = {}
-        self.collateral = Collateral(env, venue, registry, firms, policy, self.events)
-        env.process(self.run())
-
-    # ---- timing --------------------------------------------------------------------------
-
-    def run(self) -> ProcessGenerator:
-        cal = self.venue.calendar
-        for month in range(cal.years * 12):
-            day = (month // 12) * cal.days_per_year + (month % 12) * cal.days_per_year // 12
-            yield self.env.timeout(day + 0.01 - self.env.now)  # after the year's true-up
-            self.month(month)
+        self._bank_keys = np.zeros((len(firms), len(banks)))
+        self.collateral = Collateral(clock, venue, registry, firms, policy, self.events)
+        clock.at_month_start("credit", self.month)
 
     def month(self, month: int) -> None:
         """One credit cycle (see the module docstring)."""
         self._pd = self.firm_pd()
         self._rwa_of = {name: self._rwa(bank) for name, bank in self.banks.items()}
+        # Each firm's order of banks this month, from a stream of its own: how many
+        # requests a regime takes never shifts another draw.
+        self._bank_keys = self.streams("credit", "bank-order", month).random(
+            self._bank_keys.shape)
         if month % 12 == 0:
             self._draw_failures(month)
         for loan in [ln for ln in self.loans if ln.status == "performing"]:
@@ -135,13 +130,17 @@ class Credit:
                        0.0, 0.999)
 
     def _draw_failures(self, month: int) -> None:
-        pd = self._pd
-        z = float(self.rng.standard_normal())
-        failing = draw_defaults(pd, asset_correlation(pd), z, self.rng)
-        self.factors[month // 12] = z
-        self.failures[month // 12] = failing
-        self.pd_at_draw[month // 12] = pd
-        self._fail_month = np.where(failing, month + self.rng.integers(0, 12, len(pd)), -1)
+        """The year's systematic factor, who fails and when, each from its own stream: the
+        factor is the same under every regime, rule set and stress."""
+        pd, year = self._pd, month // 12
+        z = float(self.streams("credit", "systematic", year).standard_normal())
+        failing = draw_defaults(pd, asset_correlation(pd), z,
+                                self.streams("credit", "idiosyncratic", year))
+        self.factors[year] = z
+        self.failures[year] = failing
+        self.pd_at_draw[year] = pd
+        months = self.streams("credit", "failure-month", year).integers(0, 12, len(pd))
+        self._fail_month = np.where(failing, month + months, -1)
 
     def _service(self, loan: Loan, month: int) -> None:
         firm = loan.borrower
@@ -199,7 +198,7 @@ class Credit:
     def default(self, firm: int, month: int, reason: str) -> None:
         """The firm stops paying: every performing loan defaults, collateral is foreclosed
         and sold, and what the firm's cash covers is recovered."""
-        self.defaulted[firm] = True
+        self.firms.default(firm)
         account = self.firms.ids[firm]
         for loan in [ln for ln in self._loans_of[firm] if ln.status == "performing"]:
             loan.status, loan.end_month = "defaulted", month
@@ -325,7 +324,7 @@ class Credit:
             self._deny(month, account, amount_fen - granted, "limit")
         if granted and purpose == "abatement":
             self.invested[firm] = True
-            self.firms.slope[firm] *= 1 - self.demand.invest_cut
+            self.firms.cut_slope(firm, self.demand.invest_cut)
             self.registry.transfer(account, OUTSIDE, CASH, granted, memo="abatement investment")
         return granted
 
@@ -393,8 +392,8 @@ class Credit:
         """Home-region banks first, each group in a random order."""
         region = self.firms.region[firm]
         banks = list(self.banks.values())
-        order = self.rng.permutation(len(banks))
-        return sorted((banks[k] for k in order), key=lambda b: b.region != region)
+        order = np.argsort(self._bank_keys[firm], kind="stable")
+        return sorted((banks[k] for k in order.tolist()), key=lambda b: b.region != region)
 
     def _room_fen(self, bank: Bank, firm: int, green: bool = False) -> int:
         """What the bank may still lend the firm: the single-borrower limit and its cash,

@@ -1,23 +1,22 @@
 """The compliance year: list each vintage's markets, allocate, and true up at the end.
 
-One SimPy process acts at the midnight that starts each compliance year (and at the end of
-the last): first the closing year's true-up, then the new year's allocation and listing, so
-the order of these steps never depends on event ordering.
+At the midnight that starts a compliance year the day schedule (:mod:`exchange.clock`) runs
+the closing year's true-up (phase ``year_close``), then the new year's allocation and
+listing (``year_open``); operating cash flow arrives on each month's first day (``cash``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import simpy
 
 from agents.firms import Firms
 from agents.ratings import update_scores
 from agents.regulator import Regulator, TrueUp
+from agents.streams import Streams
 from agents.trading import Traders
-from exchange import (BASIN, CASH, OUTSIDE, Market, MarketDesign, ProcessGenerator, Product, Registry,
+from exchange import (BASIN, CASH, OUTSIDE, Clock, Market, MarketDesign, Product, Registry,
                       TradingRules, Venue, build_markets, issuer_account, retirement_account)
 from exchange.market import Access
 
@@ -41,45 +40,41 @@ class YearRecord:
 class ComplianceYears:
     """Runs the yearly cycle and keeps its records for the result tables."""
 
-    env: simpy.Environment
+    clock: Clock
     venue: Venue
     registry: Registry
     firms: Firms
     regulators: dict[str, Regulator]
     design: MarketDesign
     products: dict[str, Product]
-    rules: TradingRules
+    rules: dict[str, TradingRules]
+    """Trading rules of each product, in that product's lots."""
     reference_ticks: dict[tuple[str, str], int]
     traders: Traders
-    rng: np.random.Generator
+    streams: Streams
     allocations: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     true_ups: list[tuple[int, TrueUp]] = field(default_factory=list)
     years: list[YearRecord] = field(default_factory=list)
     current_t: dict[int, np.ndarray] = field(default_factory=dict)
     slope: dict[int, np.ndarray] = field(default_factory=dict)
-    after_close: list[Callable[[int], None]] = field(default_factory=list)
-    """Called with the year after each year's true-up, before the next year opens."""
 
     def __post_init__(self) -> None:
         self._listed: list[Market] = []
         self._year_rows: dict[tuple[str, str], YearRecord] = {}
-        self.env.process(self.run())
-        self.env.process(self.cash_flow())
+        self.clock.at_year_end("year_close", self.close_year)
+        self.clock.at_year_start("year_open", self.open_year)
+        self.clock.at_month_start("cash", self.cash_flow)
 
-    def cash_flow(self) -> ProcessGenerator:
+    def cash_flow(self, month: int) -> None:
         """Operating cash flow arrives monthly; at each year's open, firms pay their owners
         what they hold beyond three months of it (a retention rule [L]), so cash does not
         pile up and the lumpy true-up has to be planned for."""
-        cal = self.venue.calendar
-        for month in range(cal.years * 12):
-            day = (month // 12) * cal.days_per_year + (month % 12) * cal.days_per_year // 12
-            yield self.env.timeout(day + 0.005 - self.env.now)  # after the year's opening
-            if month % 12 == 0:
-                self._pay_dividends()
-            monthly = self.firms.current_profit_yuan / 12
-            for account, yuan in zip(self.firms.ids, monthly.tolist()):
-                self.registry.issue(OUTSIDE, account, CASH, int(round(yuan * 100)),
-                                    memo="operating cash flow")
+        if month % 12 == 0:
+            self._pay_dividends()
+        monthly = self.firms.current_profit_yuan / 12
+        for account, yuan in zip(self.firms.ids, monthly.tolist()):
+            self.registry.issue(OUTSIDE, account, CASH, int(round(yuan * 100)),
+                                memo="operating cash flow")
 
     def _pay_dividends(self) -> None:
         keep = self.firms.current_profit_yuan * 3 / 12 * 100
@@ -87,32 +82,22 @@ class ComplianceYears:
             surplus = self.registry.cash(account) - int(retained)
             self.registry.transfer(account, OUTSIDE, CASH, max(0, surplus), memo="dividend")
 
-    def run(self) -> ProcessGenerator:
-        cal = self.venue.calendar
-        for index in range(cal.years):
-            yield self.env.timeout(cal.first_day(cal.start_year + index) - self.env.now)
-            if index:
-                self.close_year(index - 1)
-            self.open_year(index)
-        yield self.env.timeout(cal.horizon_days - self.env.now)
-        self.close_year(cal.years - 1)
-
     # ---- opening -------------------------------------------------------------------------
 
     @property
     def regions(self) -> list[str]:
         return list(self.regulators)
 
-    def open_year(self, index: int) -> None:
+    def open_year(self, year: int) -> None:
         """Draw output shocks, create the vintage's markets, allocate, list."""
-        year = self.venue.calendar.start_year + index
-        self.firms.draw_year(self.rng)
+        index = year - self.venue.calendar.start_year
+        self.firms.draw_year(self.streams("firms", "output", year))
         self.current_t[year] = self.firms.current_t.copy()
         allocation = np.zeros((len(self.firms), len(self.firms.pollutants)))
         for j, (name, product) in enumerate(self.products.items()):
             refs = {z: self.reference_ticks[name, z] for z in self.design.zones(self.regions)}
             markets = build_markets(self.design, product, year, self.regions, self.registry,
-                                    self.rules, refs, self.venue.order_ids)
+                                    self.rules[name], refs, self.venue.order_ids)
             for market in markets:
                 allocation[:, j] += self._allocate(market, name, index)
                 market.reset_quota()
@@ -149,7 +134,7 @@ class ComplianceYears:
         for regulator in regulators:
             access[regulator.rules.region] = Access()
         primary = Market(f"{market.market_id}:primary", instrument, self.registry,
-                         rules=TradingRules(band=None, fee_bps=self.rules.fee_bps),
+                         rules=TradingRules(band=None, fee_bps=self.rules[pollutant].fee_bps),
                          access=access, reference_ticks=market.reference_ticks,
                          order_ids=self.venue.order_ids)
         primary.open_call()
@@ -170,9 +155,8 @@ class ComplianceYears:
 
     # ---- closing -------------------------------------------------------------------------
 
-    def close_year(self, index: int) -> None:
+    def close_year(self, year: int) -> None:
         """Delist the vintage, true up every region, retire what expires."""
-        year = self.venue.calendar.start_year + index
         self.slope[year] = self.firms.slope.copy()  # investments during the year count
         closing = [m for m in self._listed if m.instrument.vintage == year]
         prices: dict[tuple[str, str], float] = {}
@@ -193,8 +177,6 @@ class ComplianceYears:
                 self.true_ups.append((year, result))
         self._rate_firms(year)
         self._retire_expired(year)
-        for hook in self.after_close:
-            hook(year)
 
     def emissions_t(self, year: int) -> np.ndarray:
         """Each firm's realised emissions in a closed year, t, shape (firms, pollutants)."""
@@ -213,7 +195,7 @@ class ComplianceYears:
             if y == year:
                 shortfall[t.firms] |= t.shortfall_t > 1e-9
                 unpaid[t.firms] |= t.unpaid_yuan > 0.005
-        f.env_score = update_scores(f.env_score, shortfall, unpaid, f.defaulted)
+        f.rate(update_scores(f.env_score, shortfall, unpaid, f.defaulted))
 
     def _retire_expired(self, year: int) -> None:
         for name, product in self.products.items():

@@ -65,6 +65,9 @@ class Firms:
         self.defaulted = np.zeros(len(self.ids), dtype=bool)
         # Abatement a person has chosen for this year, t; NaN leaves it to the true-up rule.
         self.abatement_plan_t = np.full_like(self.baseline_t, np.nan)
+        self.version = 0
+        """Counts changes of the columns a decision reads: whoever keeps a copy of them
+        compares versions. Every change goes through a method below, which counts it."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -75,6 +78,33 @@ class Firms:
         self.current_output = self.output * shock
         self.current_t = self.baseline_t * shock[:, None]
         self.abatement_plan_t[:] = np.nan
+        self.version += 1
+
+    def cut_output(self, hit: np.ndarray, share: float) -> None:
+        """Output, and so emissions without abatement, of the ``hit`` firms fall by
+        ``share`` for the rest of the year."""
+        self.current_t[hit] *= 1 - share
+        self.current_output[hit] *= 1 - share
+        self.version += 1
+
+    def cut_slope(self, firm: int, share: float) -> None:
+        """An abatement investment lowers the firm's MAC slopes by ``share``."""
+        self.slope[firm] *= 1 - share
+        self.version += 1
+
+    def default(self, firm: int) -> None:
+        self.defaulted[firm] = True
+        self.version += 1
+
+    def rate(self, scores: np.ndarray) -> None:
+        """Set the environmental credit scores (agents.ratings)."""
+        self.env_score = scores
+        self.version += 1
+
+    def plan_abatement(self, firm: int, pollutant: int, tonnes: float | None) -> None:
+        """A person's abatement choice for this year, t; None leaves it to the true-up."""
+        self.abatement_plan_t[firm, pollutant] = np.nan if tonnes is None else tonnes
+        self.version += 1
 
     @property
     def current_profit_yuan(self) -> np.ndarray:

@@ -38,10 +38,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import simpy
 
 from agents.budget import appropriate
-from exchange import (CASH, OUTSIDE, Market, MarketDesign, ProcessGenerator, Product, Registry,
+from exchange import (CASH, OUTSIDE, Clock, Market, MarketDesign, Product, Registry,
                       Side, TradingRules, Venue, build_markets, issuer_account,
                       retirement_account)
 
@@ -176,12 +175,12 @@ def sinks_tco2e(managed_mu: float, afforested_mu: float, rate_management: float,
 class Forests:
     """The regions' forests, their indicators in the registry and the yearly cycle.
 
-    Call :meth:`close_year` after each compliance year (a hook of the compliance cycle); in
-    the market variant a SimPy process also places the governments' orders on each year's
-    last trading day.
+    A year's forest closes after its pollution and water true-ups (phase ``forest_close``);
+    in the market variant the governments' orders go into the call of each year's last
+    trading day (``auction_orders``).
     """
 
-    env: simpy.Environment
+    clock: Clock
     venue: Venue
     registry: Registry
     regions: dict[str, RegionForest]
@@ -203,9 +202,10 @@ class Forests:
         self._planted: dict[str, int] = dict.fromkeys(self.regions, 0)
         self._administered: list[tuple[int, str, str, int, float]] = []
         self._issue_certificates()
+        self.clock.at_year_end("forest_close", self.close_year)
         if self.rules.pricing == "market":
             self._list_markets()
-            self.env.process(self.run())
+            self.clock.at("auction_orders", self._on_last_day)
 
     def symbol(self, region: str) -> str:
         return f"{FOREST}:{region}:{self.start_year}"
@@ -264,14 +264,11 @@ class Forests:
 
     # ---- market variant --------------------------------------------------------------------
 
-    def run(self) -> ProcessGenerator:
-        """Place the year's orders on its last trading day, once the call phase is open."""
+    def _on_last_day(self, day: int) -> None:
+        """Place the year's orders on its last trading day."""
         cal = self.venue.calendar
-        at = (cal.call_open if cal.call_open is not None else cal.sessions[0][0]) + 1e-4
-        for index in range(cal.years):
-            last = cal.first_day(cal.start_year + index + 1) - 1
-            yield self.env.timeout(last + at - self.env.now)
-            self.place_orders(index)
+        if cal.year_ending(day + 1) is not None:
+            self.place_orders(cal.year_index(day))
 
     def place_orders(self, index: int) -> None:
         """The long government asks its surplus, the short one bids its shortfall."""

@@ -29,8 +29,9 @@ def grade_of(score: np.ndarray) -> np.ndarray:
 
 
 def draw_scores(shares: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
-    """Starting scores drawn by grade shares (e.g. Guangdong 2017: G .15 B .72 Y .10 R .03)."""
-    names = list(shares)
+    """Starting scores drawn by grade shares (e.g. Guangdong 2017: G .15 B .72 Y .10 R .03),
+    grades taken from green to red whatever the order of ``shares``."""
+    names = [g for g in GRADES if g in shares]
     p = np.array([shares[g] for g in names])
     picks = rng.choice(len(names), size=n, p=p / p.sum())
     return np.array([_START[names[k]] for k in picks])

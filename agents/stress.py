@@ -13,9 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import simpy
-
-from exchange import OrderRejected, ProcessGenerator, Registry, Side, Venue, issuer_account
+from exchange import Clock, OrderRejected, Registry, Side, Venue, issuer_account
 
 if TYPE_CHECKING:
     from agents.credit import Credit
@@ -34,20 +32,20 @@ class Shock:
 class StressTest:
     """Applies the scenario's shocks on their days; ``applied`` logs ``(day, kind)``."""
 
-    def __init__(self, env: simpy.Environment, venue: Venue, registry: Registry,
+    def __init__(self, clock: Clock, venue: Venue, registry: Registry,
                  years: ComplianceYears, credit: Credit | None, shocks: list[Shock]) -> None:
-        self.env, self.venue, self.registry = env, venue, registry
+        self.venue, self.registry = venue, registry
         self.years, self.credit = years, credit
+        self.shocks = sorted(shocks, key=lambda s: s.day)  # stable: same-day shocks as listed
         self.applied: list[tuple[int, str]] = []
-        for shock in sorted(shocks, key=lambda s: s.day):
-            env.process(self._at(shock))
+        clock.at("shocks", self._on_day)
 
-    def _at(self, shock: Shock) -> ProcessGenerator:
-        cal = self.venue.calendar
-        yield self.env.timeout(shock.day + cal.sessions[0][0] + 1e-3 - self.env.now)
-        {"price_collapse": self._price_collapse, "tightened_cap": self._tighten,
-         "output_shock": self._output_shock}[shock.kind](shock)
-        self.applied.append((shock.day, shock.kind))
+    def _on_day(self, day: int) -> None:
+        for shock in self.shocks:
+            if shock.day == day:
+                {"price_collapse": self._price_collapse, "tightened_cap": self._tighten,
+                 "output_shock": self._output_shock}[shock.kind](shock)
+                self.applied.append((shock.day, shock.kind))
 
     def _price_collapse(self, shock: Shock) -> None:
         for market in self.venue.markets.values():
@@ -74,7 +72,6 @@ class StressTest:
     def _output_shock(self, shock: Shock) -> None:
         f = self.years.firms
         hit = f.sector == shock.sector
-        f.current_t[hit] *= 1 - shock.size
-        f.current_output[hit] *= 1 - shock.size
+        f.cut_output(hit, shock.size)
         if self.credit is not None:
             self.credit.pd_multiplier[hit] /= 1 - shock.size

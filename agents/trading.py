@@ -1,9 +1,10 @@
 """Firms trading on the venue: when they act (the process) and what they send (pure methods).
 
 Each trading day every firm is active in each pollutant it emits with a fixed probability;
-active firms arrive at random times within the day's order-entry windows. On arrival a firm
-withdraws its open orders in that pollutant and sends new ones priced from its marginal
-permit value (see :mod:`agents.firms`).
+active firms arrive at random times within the day's order-entry windows (the ``call_entry``
+and ``session`` phases of the day schedule). On arrival a firm withdraws its open orders in
+that pollutant and sends new ones priced from its marginal permit value (see
+:mod:`agents.firms`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import simpy
 
 from agents.firms import STRATEGIES, Firms, permit_value
-from exchange import (Market, OrderRejected, ProcessGenerator, Registry, Side, TimeInForce,
-                      Venue)
+from agents.streams import Streams
+from exchange import (Clock, Market, OrderRejected, ProcessGenerator, Registry, Side,
+                      TimeInForce, Venue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,44 +87,50 @@ class _Option:
 class Traders:
     """The firm population's trading, one SimPy process for all firms."""
 
-    def __init__(self, env: simpy.Environment, venue: Venue, registry: Registry, firms: Firms,
-                 behaviour: TradingBehaviour, rng: np.random.Generator) -> None:
-        self.env = env
+    def __init__(self, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
+                 behaviour: TradingBehaviour, streams: Streams) -> None:
+        self.env = clock.env
         self.venue = venue
         self.registry = registry
         self.firms = firms
         self.behaviour = behaviour
-        self.rng = rng
+        self.streams = streams
+        self.rng = streams("traders", "zero-intelligence")
         self.rejections: Counter[str] = Counter()
         self.orders_sent = 0
         self._emits = firms.baseline_t > 0
         self._windows = _entry_windows(venue.calendar)
         self._menus: dict[tuple[str, str], tuple[Market | None, list[_Option]]] = {}
         self._menus_version = -1
-        self._year_of_view: np.ndarray | None = None
-        env.process(self.run())
+        self._view_version = -1
+        self._arrivals: list[tuple[float, int, int]] = []
+        self._arrivals_day = -1
+        clock.during("call_entry", self.arrive)
+        clock.during("session", self.arrive)
 
     # ---- timing --------------------------------------------------------------------------
 
-    def run(self) -> ProcessGenerator:
-        """Draw each day's active firms and arrival times; let each act on arrival.
-
-        An arrival before anything else on the SimPy schedule acts at once instead of
-        waiting for its own timeout: no other process runs in between either way, so every
-        change happens in the same order, and a SimPy event per arrival was a large share of
-        a run. The clock then still shows the last event's time, which is on the same trading
-        day (the venue opens each day before its first entry window), so ``venue.day`` holds.
-        """
-        env, rng = self.env, self.rng
-        for day in range(self.venue.calendar.horizon_days):
-            active = np.argwhere(self._emits & (rng.random(self._emits.shape)
-                                                < self.behaviour.activity))
-            times = day + _draw_times(self._windows, len(active), rng)
-            order = np.argsort(times, kind="stable")
-            for at, (firm, pollutant) in zip(times[order].tolist(), active[order].tolist()):
-                if not at < env.peek():  # another event comes first or at the same time
-                    yield env.timeout(at - env.now)
+    def arrive(self, day: int, start: float, end: float) -> ProcessGenerator:
+        """Let each firm arriving in the window ``[start, end)`` of ``day`` act at its
+        time."""
+        if day != self._arrivals_day:
+            self._arrivals, self._arrivals_day = self.arrivals(day), day
+        env = self.env
+        for at, firm, pollutant in self._arrivals:
+            if start <= at - day < end:
+                yield env.timeout(at - env.now)
                 self.act(firm, pollutant)
+
+    def arrivals(self, day: int) -> list[tuple[float, int, int]]:
+        """The day's arrivals ``(time, firm, pollutant)`` in time order: who is active and
+        when, drawn from the day's own stream, so they never depend on what firms did."""
+        rng = self.streams("traders", "arrivals", day)
+        active = np.argwhere(self._emits & (rng.random(self._emits.shape)
+                                            < self.behaviour.activity))
+        times = day + _draw_times(self._windows, len(active), rng)
+        order = np.argsort(times, kind="stable")
+        return [(at, firm, pollutant) for at, (firm, pollutant) in
+                zip(times[order].tolist(), active[order].tolist())]
 
     # ---- judgement -----------------------------------------------------------------------
 
@@ -278,11 +285,11 @@ class Traders:
 
     def _refresh_view(self) -> None:
         """Plain-list copies of the firm columns: scalar reads from lists are much faster
-        than from numpy arrays, and the columns change only when a year opens."""
+        than from numpy arrays; taken again whenever the firms' columns have changed."""
         f = self.firms
-        if self._year_of_view is f.current_t:
+        if self._view_version == f.version:
             return
-        self._year_of_view = f.current_t
+        self._view_version = f.version
         self._current = f.current_t.tolist()
         self._baseline = f.baseline_t.tolist()
         self._slope = f.slope.tolist()

@@ -30,12 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import simpy
 
 from agents.budget import appropriate
 from agents.firms import STRATEGIES, Firms, permit_value, true_up_abatement
 from agents.regulator import pay_costs
-from exchange import (CASH, Market, MarketDesign, OrderRejected, ProcessGenerator, Product,
+from exchange import (CASH, Clock, Market, MarketDesign, OrderRejected, Product,
                       Registry, Side, TradingRules, Venue, build_markets, issuer_account,
                       retirement_account)
 
@@ -158,11 +157,12 @@ def deliver_lease(registry: Registry, lease: Lease, year: int, loss: float) -> D
 class WaterRights:
     """Issues, trades, leases and surrenders water rights year by year.
 
-    ``close_year`` is a hook of the compliance cycle (``ComplianceYears.after_close``), so a
-    year's water closes right after its pollution true-up and before the river is judged.
+    On the day schedule a year's water closes right after its pollution true-up and before
+    the river is judged (phase ``water_close``), opens after the pollution year
+    (``water_open``), and trades in the monthly auctions (``auction_orders``).
     """
 
-    env: simpy.Environment
+    clock: Clock
     venue: Venue
     registry: Registry
     firms: Firms
@@ -186,21 +186,16 @@ class WaterRights:
         self._markets: dict[str, Market] = {}
         self._demand = self.users.demand_m3.copy()
         self._reference = {r: self._ticks(self.rules.price_yuan_per_m3) for r in self.regions}
-        self.env.process(self.run())
+        self.clock.at_year_start("water_open", self.open_year)
+        self.clock.at("auction_orders", self._auction)
+        self.clock.at_year_end("water_close", self.close_year)
 
-    def run(self) -> ProcessGenerator:
-        cal = self.venue.calendar
-        opening = cal.call_open if cal.call_open is not None else cal.sessions[0][0]
-        per_year = self.rules.auctions_per_year
-        for index in range(cal.years):
-            year = cal.start_year + index
-            first = cal.first_day(year)
-            yield self.env.timeout(first + 1e-3 - self.env.now)  # after the year's opening
-            self.open_year(year)
-            for k in range(per_year):
-                day = first + k * cal.days_per_year // per_year
-                yield self.env.timeout(day + opening + 1e-4 - self.env.now)
-                self.trade(year)
+    def _auction(self, day: int) -> None:
+        """The month's auction, on the days that hold one."""
+        cal, per_year = self.venue.calendar, self.rules.auctions_per_year
+        if day % cal.days_per_year in {k * cal.days_per_year // per_year
+                                       for k in range(per_year)}:
+            self.trade(cal.year_of(day))
 
     # ---- the year ------------------------------------------------------------------------
 

@@ -64,6 +64,29 @@ class Calendar:
         """0-based month within the year, trading days split evenly into twelve."""
         return (day % self.days_per_year) * 12 // self.days_per_year
 
+    def month_index(self, day: int) -> int | None:
+        """The month of the run (from 0) whose first trading day is ``day``; None when
+        ``day`` starts no month."""
+        if not 0 <= day < self.horizon_days:
+            return None
+        month = self.month_of(day)
+        if day % self.days_per_year != -(-month * self.days_per_year // 12):
+            return None
+        return self.year_index(day) * 12 + month
+
+    def year_starting(self, day: int) -> int | None:
+        """The calendar year whose first trading day is ``day``; None otherwise."""
+        if day % self.days_per_year or not 0 <= day < self.horizon_days:
+            return None
+        return self.year_of(day)
+
+    def year_ending(self, day: int) -> int | None:
+        """The calendar year that ends at the midnight starting ``day`` (the day after its
+        last trading day, ``horizon_days`` for the last year); None otherwise."""
+        if day % self.days_per_year or not 0 < day <= self.horizon_days:
+            return None
+        return self.year_of(day - 1)
+
     @property
     def years_list(self) -> list[int]:
         return [self.start_year + i for i in range(self.years)]

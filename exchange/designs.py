@@ -27,13 +27,14 @@ class MarketDesign:
         kind: ``autarky``, ``integrated`` or ``linked``.
         ratios: for ``linked``, units a buyer receives per unit bought, by ``(seller_zone,
             buyer_region)``; a direction missing from the map is closed.
-        quota_lots_per_year: for ``linked``, the most lots that may cross the border into each
-            book per year (None: no quota).
+        quota_units_per_year: for ``linked``, the most registry units of each product that
+            may cross the border into each book per year (None: no quota); each book counts
+            it in its own lots.
     """
 
     kind: Literal["autarky", "integrated", "linked"]
     ratios: dict[tuple[str, str], float] = field(default_factory=dict)
-    quota_lots_per_year: int | None = None
+    quota_units_per_year: int | None = None
 
     def zones(self, regions: list[str]) -> list[str]:
         """Zones that issue rights: one per region, or the single basin zone."""
@@ -84,7 +85,8 @@ def build_markets(design: MarketDesign, product: Product, vintage: int, regions:
                 if region != zone and ratio is not None:
                     access[region] = Access(may_sell=False, deliver_as=instruments[region],
                                             ratio=ratio)
-            quota = design.quota_lots_per_year
+            if design.quota_units_per_year is not None:
+                quota = design.quota_units_per_year // product.lot_units
         markets.append(Market(market_id(product.name, zone), instr, registry, rules=rules,
                               access=access, reference_ticks=reference_ticks[zone],
                               order_ids=order_ids, cross_border_quota_lots=quota))

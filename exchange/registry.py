@@ -13,6 +13,7 @@ orders and unsettled trades) and ``pledged`` (collateral; neither sold nor surre
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -53,14 +54,19 @@ class Holding:
 
 
 class Registry:
-    """Accounts, balances and the journal. Pure: the caller stamps the business ``day``."""
+    """Accounts, balances and the journal.
 
-    def __init__(self) -> None:
+    Args:
+        today: the business day, asked at every move to date its journal entry (in a run,
+            the day schedule's clock; on its own, any function, e.g. ``lambda: 0``).
+    """
+
+    def __init__(self, today: Callable[[], int]) -> None:
+        self._today = today
         self._balances: dict[str, dict[str, list[int]]] = {}
         self._may_go_negative: set[str] = {OUTSIDE}
         self._regions: dict[str, str | None] = {}
         self._journal: list[tuple[int, str, str, str, str, str, str, int, str]] = []
-        self.day = 0
         self.open_account(OUTSIDE, may_go_negative=True)
 
     # ---- accounts ------------------------------------------------------------------------
@@ -140,7 +146,7 @@ class Registry:
         src[i] -= amount
         dst[j] += amount
         # Plain tuples: this is the hottest line of a run; Entry objects are made on read.
-        self._journal.append((self.day, kind, debit, debit_bucket, credit, credit_bucket,
+        self._journal.append((self._today(), kind, debit, debit_bucket, credit, credit_bucket,
                               asset, amount, memo))
 
     def issue(self, issuer: str, to: str, asset: str, amount: int, memo: str = "") -> None:

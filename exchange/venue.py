@@ -1,25 +1,20 @@
-"""The venue: markets on a SimPy clock.
+"""The venue: the listed markets on the day schedule.
 
-The venue opens and closes the listed markets each trading day as the calendar says (opening
-call auction, continuous sessions, close with settlement and daily bars). Everything about
-matching and money stays in :mod:`exchange.market`; this module only decides *when*.
+The venue opens and closes the listed markets in the phases of :mod:`exchange.clock`
+(opening call auction, continuous sessions, close with settlement and daily bars).
+Everything about matching and money stays in :mod:`exchange.market`; this module only
+decides *when*.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator
 from dataclasses import dataclass
 
-import simpy
-
-from exchange.calendar import Calendar
+from exchange.clock import Clock
 from exchange.instruments import Instrument
 from exchange.market import Ack, Bar, Market, Trade
 from exchange.orders import OrderRejected, Side, TimeInForce
-
-ProcessGenerator = Generator[simpy.Event, object, None]
-
 
 @dataclass(frozen=True, slots=True)
 class Quote:
@@ -37,16 +32,22 @@ class Quote:
 class Venue:
     """The listed markets and the daily trading cycle."""
 
-    def __init__(self, env: simpy.Environment, calendar: Calendar) -> None:
-        self.env = env
-        self.calendar = calendar
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.env = clock.env
+        self.calendar = clock.calendar
         self.order_ids = itertools.count(1)
         self.bars: list[Bar] = []
         self.log: list[tuple[float, str]] = []
         self._markets: dict[str, Market] = {}
         self._delisted: list[Market] = []
         self.listing_version = 0  # changes whenever a market is listed or delisted
-        env.process(self._trading_days())
+        clock.at("market_open", self._begin_day)
+        clock.at("call", lambda day: self._phase("call", Market.open_call))
+        clock.at("continuous", lambda day: self._phase(
+            "continuous", lambda m: m.open_continuous(day)))
+        clock.at("break", lambda day: self._phase("break", Market.pause))
+        clock.at("close", self._close_day)
 
     # ---- listing -------------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class Venue:
 
     @property
     def day(self) -> int:
-        return int(self.env.now)
+        return self.clock.day
 
     def quote(self, market_id: str) -> Quote:
         m = self.market(market_id)
@@ -116,23 +117,13 @@ class Venue:
 
     # ---- the daily cycle -----------------------------------------------------------------
 
-    def _trading_days(self) -> ProcessGenerator:
-        cal, env = self.calendar, self.env
-        for day in range(cal.horizon_days):
-            yield env.timeout(day + min(cal.call_open or 1, cal.sessions[0][0]) - env.now)
-            for market in self._markets.values():
-                market.begin_day()
-            if cal.call_open is not None:
-                yield env.timeout(day + cal.call_open - env.now)
-                self._phase("call", Market.open_call)
-            for i, (start, end) in enumerate(cal.sessions):
-                yield env.timeout(day + start - env.now)
-                self._phase("continuous", lambda m: m.open_continuous(day))
-                yield env.timeout(day + end - env.now)
-                if i < len(cal.sessions) - 1:
-                    self._phase("break", Market.pause)
-            self.bars.extend(m.close_day(day) for m in self._markets.values())
-            self.log.append((env.now, "close"))
+    def _begin_day(self, day: int) -> None:
+        for market in self._markets.values():
+            market.begin_day()
+
+    def _close_day(self, day: int) -> None:
+        self.bars.extend(m.close_day(day) for m in self._markets.values())
+        self.log.append((self.env.now, "close"))
 
     def _phase(self, name: str, action: object) -> None:
         for market in self._markets.values():

@@ -16,7 +16,6 @@ from scenarios.load import (ScenarioError, builtin_scenarios, load_scenario,
                             scenario_json_schema, validate)
 from scenarios.results import COLUMNS, RunResult
 from scenarios.schema import Scenario
-from scenarios.seeds import stream
 from scenarios.world import World, build_world
 
 
@@ -28,5 +27,5 @@ def run_scenario(scenario: Scenario, seed: int) -> RunResult:
 __all__ = [
     "COLUMNS", "RunResult", "Scenario", "ScenarioError", "World", "build_world",
     "builtin_scenarios", "canonical_json", "code_version", "load_scenario", "run_scenario",
-    "scenario_hash", "scenario_json_schema", "stream", "validate",
+    "scenario_hash", "scenario_json_schema", "validate",
 ]

@@ -150,10 +150,10 @@ def _benchmarks(world: World, year: int, pollutant: str, supply: dict[str, float
                     for r, m in masks.items()}
         return ({r: o.price_yuan_per_t for r, o in outcomes.items()},
                 sum(o.cost_yuan for o in outcomes.values()), pooled_least, uniform)
-    quota = design.quota_lots_per_year
+    quota = design.quota_units_per_year
     regions = {r: RegionFirms(e[m], s[m], tax[m], supply.get(r, 0.0)) for r, m in masks.items()}
     linked = linked_outcome(regions, design.ratios,
-                            None if quota is None else quota * _lot_t(world, pollutant))
+                            None if quota is None else quota / world.years.products[pollutant].scale)
     return dict(linked.price_yuan_per_t), linked.cost_yuan, pooled_least, uniform
 
 

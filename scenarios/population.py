@@ -5,24 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from agents import STRATEGIES, Firms
+from agents.streams import Streams
 from agents.water import WaterUsers
 from scenarios.schema import Scenario
 
 _MAC_AT = 0.10  # sector MACs are quoted at 10 % abatement
 
 
-def build_firms(scenario: Scenario, rng: np.random.Generator) -> tuple[Firms, np.ndarray]:
+def build_firms(scenario: Scenario, streams: Streams) -> tuple[Firms, np.ndarray]:
     """Draw the generated population (lognormal across firms), add the listed firms, and
     return them with each firm's starting cash in yuan.
 
     Each firm's MAC slope is ``mac10 / (0.1 * baseline)``, so that abating 10 % of its
-    baseline costs ``mac10`` yuan at the margin.
+    baseline costs ``mac10`` yuan at the margin. Regions, sectors and pollutants are taken
+    in sorted order, and each quantity of a region's sector is drawn from a stream of its
+    own (``("population", region, sector, quantity)``), one number per firm in firm order:
+    how a file lists them never changes a draw, and adding a sector, a pollutant or firms
+    of a sector leaves every other firm as it was.
     """
-    pollutants = tuple(scenario.pollutants)
+    pollutants = tuple(sorted(scenario.pollutants))
     rows: list[dict] = []
-    for region, spec in scenario.regions.items():
-        for sector_name, count in spec.firms.items():
-            rows.extend(_drawn(scenario, region, sector_name, count, pollutants, rng))
+    for region in sorted(scenario.regions):
+        for sector_name, count in sorted(scenario.regions[region].firms.items()):
+            rows.extend(_drawn(scenario, region, sector_name, count, pollutants,
+                               streams.child("population", region, sector_name)))
     rows.extend(_listed(scenario, pollutants))
     manual = set(scenario.trading.manual_firms)
     unknown = manual - {r["id"] for r in rows}
@@ -49,22 +55,23 @@ def build_firms(scenario: Scenario, rng: np.random.Generator) -> tuple[Firms, np
     ), np.array([r["cash"] for r in rows], dtype=float)
 
 
-def draw_water_users(scenario: Scenario, firms: Firms, rng: np.random.Generator
-                     ) -> WaterUsers:
+def draw_water_users(scenario: Scenario, firms: Firms, streams: Streams) -> WaterUsers:
     """Water withdrawals and saving costs of the firms of the sectors ``water`` lists:
     lognormal across firms and scaled with firm size; the saving-cost slope is set like the
     MAC slope, from the marginal cost of saving the first 10 %. Permits are the region's
-    ``permit_share`` of the withdrawal at normal output."""
+    ``permit_share`` of the withdrawal at normal output. Each firm draws from a stream of
+    its own, ``("water", "use", firm id)``."""
     spec = scenario.water
     assert spec is not None
     demand, slope = np.zeros(len(firms)), np.ones(len(firms))
     for i, sector in enumerate(firms.sector):
         use = spec.sectors.get(sector)
-        if use is not None:  # one pair of draws per firm of a listed sector, in firm order
+        if use is not None:
             size = firms.output[i] / scenario.sectors[sector].output \
                 if sector in scenario.sectors else 1.0
-            demand[i] = use.m3_per_year * size * rng.lognormal(0, use.sigma)
-            slope[i] = _slope(use.save10_yuan_per_m3 * rng.lognormal(0, use.save_sigma),
+            use_draw, save_draw = streams("water", "use", firms.ids[i]).standard_normal(2)
+            demand[i] = use.m3_per_year * size * np.exp(use.sigma * use_draw)
+            slope[i] = _slope(use.save10_yuan_per_m3 * np.exp(use.save_sigma * save_draw),
                               demand[i])
     regions = [spec.regions[r] for r in firms.region]  # type: ignore[index]
     return WaterUsers(
@@ -80,27 +87,29 @@ def _slope(cost_at_10: np.ndarray | float, quantity: np.ndarray | float) -> np.n
 
 
 def _drawn(scenario: Scenario, region: str, sector_name: str, count: int,
-           pollutants: tuple[str, ...], rng: np.random.Generator) -> list[dict]:
+           pollutants: tuple[str, ...], streams: Streams) -> list[dict]:
     sector = scenario.sectors[sector_name]
-    names = list(scenario.trading.strategies)
+    names = sorted(scenario.trading.strategies)
     shares = np.array([scenario.trading.strategies[n] for n in names])
-    rows = []
-    for k in range(count):
-        baseline, mac10 = [], []
-        for p in pollutants:
-            e = sector.emissions.get(p)
-            baseline.append(e.baseline_t * rng.lognormal(0, e.baseline_sigma) if e else 0.0)
-            mac10.append(e.mac10_yuan_per_t * rng.lognormal(0, e.mac_sigma) if e else 0.0)
-        scale = rng.lognormal(0, 0.5)  # firm size: output, cash and profit move together
-        rows.append({
-            "id": f"{region[:2]}-{sector_name}-{k + 1:04d}", "region": region,
-            "sector": sector_name, "baseline": baseline, "mac10": mac10,
-            "output": sector.output * scale,
-            "cash": sector.cash_yuan * scale, "profit": sector.profit_yuan * scale,
-            "strategy": names[rng.choice(len(names), p=shares)],
-            "output_sigma": sector.output_sigma,
-        })
-    return rows
+    baseline = np.zeros((count, len(pollutants)))
+    mac10 = np.zeros((count, len(pollutants)))
+    for j, p in enumerate(pollutants):
+        e = sector.emissions.get(p)
+        if e is not None:
+            baseline[:, j] = e.baseline_t * streams("baseline", p).lognormal(
+                0, e.baseline_sigma, count)
+            mac10[:, j] = e.mac10_yuan_per_t * streams("mac", p).lognormal(0, e.mac_sigma, count)
+    scale = streams("size").lognormal(0, 0.5, count)  # output, cash and profit move together
+    strategy = streams("strategy").random(count)
+    picks = np.searchsorted(np.cumsum(shares / shares.sum()), strategy, side="right")
+    return [{
+        "id": f"{region[:2]}-{sector_name}-{k + 1:04d}", "region": region,
+        "sector": sector_name, "baseline": baseline[k].tolist(), "mac10": mac10[k].tolist(),
+        "output": sector.output * scale[k],
+        "cash": sector.cash_yuan * scale[k], "profit": sector.profit_yuan * scale[k],
+        "strategy": names[min(int(picks[k]), len(names) - 1)],
+        "output_sigma": sector.output_sigma,
+    } for k in range(count)]
 
 
 def _listed(scenario: Scenario, pollutants: tuple[str, ...]) -> list[dict]:

@@ -18,14 +18,15 @@ from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.forest import Forests, ForestRules, RegionForest
 from agents.ratings import GRADES, draw_scores
 from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
+from agents.streams import Streams
 from agents.stress import Shock, StressTest
 from agents.water import WATER, Lease, WaterRights, WaterRules
-from exchange import (CASH, OUTSIDE, Calendar, MarketDesign, Product, Registry, TradingRules,
-                      Venue, clock_fraction, issuer_account, retirement_account)
+from exchange import (CASH, OUTSIDE, Calendar, Clock, MarketDesign, Product, Registry,
+                      TradingRules, Venue, clock_fraction, issuer_account, retirement_account)
 from scenarios.population import build_firms, draw_water_users
 from scenarios.results import RunResult
 from scenarios.schema import Scenario
-from scenarios.seeds import stream
+from scenarios.schema.market import PollutantSpec
 
 KG_PER_T = 1_000  # registry units of pollution rights: integer kilograms
 
@@ -67,18 +68,23 @@ class World:
 
 
 def build_world(scenario: Scenario, seed: int) -> World:
-    """The world of ``scenario`` whose randomness all comes from ``seed``."""
+    """The world of ``scenario`` whose randomness all comes from ``seed``.
+
+    Components register on the day schedule (:mod:`exchange.clock`) and draw from streams
+    keyed by purpose (:mod:`agents.streams`), so the order of the statements below changes
+    neither when anything happens nor any random number.
+    """
     env = simpy.Environment()
-    calendar = _calendar(scenario)
-    registry = Registry()
-    venue = Venue(env, calendar)
-    firms, cash_yuan = build_firms(scenario, stream(seed, "population"))
-    firms.env_score = draw_scores(dict(scenario.ratings.shares), len(firms),
-                                  stream(seed, "ratings"))
-    regions = list(scenario.regions)
+    clock = Clock(env, _calendar(scenario))
+    registry = Registry(lambda: clock.day)
+    venue = Venue(clock)
+    streams = Streams(seed)
+    firms, cash_yuan = build_firms(scenario, streams)
+    firms.rate(draw_scores(dict(scenario.ratings.shares), len(firms),
+                           streams("ratings", "start")))
+    regions = sorted(scenario.regions)
     graph = None if scenario.river is None else _river(scenario)
-    assignment = (None if graph is None
-                  else _assign(scenario, graph, firms, stream(seed, "river-sites")))
+    assignment = None if graph is None else _assign(scenario, graph, firms, streams)
     design = _design(scenario, graph, assignment, firms)
     _open_accounts(registry, firms, cash_yuan, regions, design)
     regulators = {r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
@@ -87,25 +93,24 @@ def build_world(scenario: Scenario, seed: int) -> World:
         max_order_t=scenario.trading.max_order_t,
         penalty_multiple={r: s.regulator.penalty_multiple for r, s in scenario.regions.items()},
         auction_steps=scenario.trading.auction_steps)
-    traders = Traders(env, venue, registry, firms, behaviour, stream(seed, "traders"))
+    traders = Traders(clock, venue, registry, firms, behaviour, streams)
+    products = _products(scenario)
     years = ComplianceYears(
-        env=env, venue=venue, registry=registry, firms=firms, regulators=regulators,
-        design=design, products=_products(scenario), rules=_rules(scenario),
-        reference_ticks=_references(scenario, design), traders=traders,
-        rng=stream(seed, "output-shocks"))
-    credit = _credit(scenario, env, venue, registry, firms, stream(seed, "credit"))
+        clock=clock, venue=venue, registry=registry, firms=firms, regulators=regulators,
+        design=design, products=products,
+        rules={name: _rules(scenario, p) for name, p in scenario.pollutants.items()},
+        reference_ticks=_references(scenario, design), traders=traders, streams=streams)
+    credit = _credit(scenario, clock, venue, registry, firms, streams)
     shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector) for s in scenario.stress]
-    stress = StressTest(env, venue, registry, years, credit, shocks) if shocks else None
+    stress = StressTest(clock, venue, registry, years, credit, shocks) if shocks else None
     water = (None if scenario.water is None else
-             _water(scenario, env, venue, registry, firms, years, graph, assignment,
-                    stream(seed, "water")))
+             _water(scenario, clock, venue, registry, firms, graph, assignment, streams))
     compensation = None
     if graph is not None and assignment is not None:
-        compensation = _compensation(scenario, graph, assignment, years, registry,
-                                     stream(seed, "river-sampling"), water)
+        compensation = _compensation(scenario, clock, graph, assignment, years, registry,
+                                     streams, water)
     forest = (None if scenario.forest is None else
-              _forest(scenario, env, venue, registry, firms, years, credit,
-                      stream(seed, "forest")))
+              _forest(scenario, clock, venue, registry, firms, credit, streams))
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
                  credit, stress, compensation, water, forest)
 
@@ -121,20 +126,20 @@ def _river(scenario: Scenario) -> nx.DiGraph:
         for r in spec.reaches])
 
 
-def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, rng: np.random.Generator
+def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, streams: Streams
             ) -> np.ndarray:
     spec = scenario.river
     assert spec is not None
     index = {name: k for k, name in enumerate(firms.ids)}
     return assign_firms(graph, firms.region, {r.name: r.firm_share for r in spec.reaches},
-                        {index[f]: reach for f, reach in spec.firms.items()}, rng)
+                        {index[f]: reach for f, reach in spec.firms.items()},
+                        streams("river", "sites"))
 
 
-def _water(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
-           firms: Firms, years: ComplianceYears, graph: nx.DiGraph | None,
-           assignment: np.ndarray | None, rng: np.random.Generator) -> WaterRights:
-    """Water users, rules and leases; the year's water closes right after its pollution
-    true-up (an ``after_close`` hook)."""
+def _water(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
+           graph: nx.DiGraph | None, assignment: np.ndarray | None, streams: Streams
+           ) -> WaterRights:
+    """Water users, rules and leases."""
     spec = scenario.water
     assert spec is not None
     leases = []
@@ -147,31 +152,28 @@ def _water(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: R
         regional_m3={r: int(s.regional_m3_per_year) for r, s in spec.regions.items()},
         conveyance_loss=spec.conveyance_loss, price_yuan_per_m3=spec.price_yuan_per_m3,
         auctions_per_year=spec.auctions_per_year, consumptive_share=spec.consumptive_share,
-        fee_bps=_rules(scenario).fee_bps)
+        fee_bps=_fee_bps(scenario))
     product = Product(WATER, "m3", spec.lot_m3, tick_fen=spec.lot_m3)  # a tick: 0.01 yuan/m3
-    users = draw_water_users(scenario, firms, rng)
-    water = WaterRights(env, venue, registry, firms, users, rules, leases, product,
-                        assignment, tuple(graph) if graph is not None else ())
-    years.after_close.append(water.close_year)
-    return water
+    users = draw_water_users(scenario, firms, streams)
+    return WaterRights(clock, venue, registry, firms, users, rules, leases, product,
+                       assignment, tuple(graph) if graph is not None else ())
 
 
-def _forest(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
-            firms: Firms, years: ComplianceYears, credit: Credit | None,
-            rng: np.random.Generator) -> Forests:
-    """Each region's forest with the firms' forest-rights certificates; the year's forest
-    closes after its pollution true-up (an ``after_close`` hook). Firms' forest rights
-    become collateral the banks take."""
+def _forest(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
+            credit: Credit | None, streams: Streams) -> Forests:
+    """Each region's forest with the firms' forest-rights certificates (drawn from the
+    region's streams). Firms' forest rights become collateral the banks take."""
     spec = scenario.forest
     assert spec is not None
     regions, firm_mu = {}, {}
-    for region, r in spec.regions.items():
+    for region, r in sorted(spec.regions.items()):
         if region not in scenario.regions:
             continue
         forest_mu = int(round(r.land_mu * r.coverage))
         members = [k for k, name in enumerate(firms.region) if name == region]
-        holds = rng.random(len(members)) < r.firm_holder_share  # every firm draws both
-        size = r.firm_forest_mu * rng.lognormal(0, r.firm_forest_sigma, len(members))
+        holders = streams("forest", "holders", region)
+        holds = holders.random(len(members)) < r.firm_holder_share  # every firm draws both
+        size = r.firm_forest_mu * holders.lognormal(0, r.firm_forest_sigma, len(members))
         mu = np.where(holds, np.maximum(1, np.round(size)), 0)
         if mu.sum() > forest_mu / 2:  # firms hold at most half of the forest [L]
             mu = np.floor(mu * forest_mu / 2 / mu.sum())
@@ -184,18 +186,17 @@ def _forest(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
         spec.upkeep_years, spec.ask_steps, spec.sink_rate_management,
         spec.sink_rate_afforestation,
         spec.ccer_price_yuan_per_t if spec.pricing == "market" else spec.cqcer_price_yuan_per_t,
-        _rules(scenario).fee_bps)
-    forest = Forests(env, venue, registry, regions, rules, firm_mu,
+        _fee_bps(scenario))
+    forest = Forests(clock, venue, registry, regions, rules, firm_mu,
                      {a: str(r) for a, r in zip(firms.ids, firms.region)})
-    years.after_close.append(forest.close_year)
     if credit is not None:
         credit.collateral.forest_rights = forest.appraisals()
     return forest
 
 
-def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
-                  years: ComplianceYears, registry: Registry, rng: np.random.Generator,
-                  water: WaterRights | None) -> Compensation:
+def _compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph,
+                  assignment: np.ndarray, years: ComplianceYears, registry: Registry,
+                  streams: Streams, water: WaterRights | None) -> Compensation:
     spec, scheme = scenario.river, scenario.compensation
     assert spec is not None
     if scheme is None or scheme.kind == "market":
@@ -205,17 +206,17 @@ def _compensation(scenario: Scenario, graph: nx.DiGraph, assignment: np.ndarray,
         rules = SchemeRules(scheme.kind, **extra, **scheme.response.model_dump())
     compensation = Compensation(graph, assignment, years.firms.pollutants, spec.index_k0,
                                 spec.samples_per_year, spec.sampling_sigma, rules, registry,
-                                years.regulators, rng)
+                                years.regulators, streams)
     if water is not None and scenario.water is not None:
         compensation.withdrawn_m3s = water.withdrawn_m3s
         compensation.min_flow_share = scenario.water.min_flow_share
-    years.after_close.append(lambda year: compensation.close_year(
+    clock.at_year_end("river_close", lambda year: compensation.close_year(
         year, years.emissions_t(year), years.current_t[year]))
     return compensation
 
 
-def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: Registry,
-            firms: Firms, rng: np.random.Generator) -> Credit | None:
+def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
+            streams: Streams) -> Credit | None:
     """Banks with their capital and deposits as cash, under the scenario's regime."""
     spec = scenario.banks
     if spec is None:
@@ -240,10 +241,10 @@ def _credit(scenario: Scenario, env: simpy.Environment, venue: Venue, registry: 
         refinance_share=p.refinance_share, refinance_rate=p.refinance_rate,
         ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance)
     j, d = spec.joint, spec.demand
-    return Credit(env, venue, registry, firms, banks, policy,
+    return Credit(clock, venue, registry, firms, banks, policy,
                   JointRules(j.min_banks, j.mandatory_yuan, j.voluntary_yuan, j.vote_threshold),
-                  spec.regime, spec.reporting_lag_months,
-                  CreditDemand(**d.model_dump()), rng)
+                  spec.regime, spec.reporting_lag_months, CreditDemand(**d.model_dump()),
+                  streams)
 
 
 def _calendar(scenario: Scenario) -> Calendar:
@@ -271,8 +272,7 @@ def _design(scenario: Scenario, graph: nx.DiGraph | None, assignment: np.ndarray
                                                        carried[0], "guangan")
     if d.ratio_changshou_to_guangan is not None:
         ratios["changshou", "guangan"] = d.ratio_changshou_to_guangan
-    lot_t = min(p.lot_t for p in scenario.pollutants.values())
-    quota = None if d.quota_t_per_year is None else int(d.quota_t_per_year / lot_t)
+    quota = None if d.quota_t_per_year is None else round(d.quota_t_per_year * KG_PER_T)
     return MarketDesign("linked", ratios, quota)
 
 
@@ -282,13 +282,18 @@ def _products(scenario: Scenario) -> dict[str, Product]:
             for name, p in scenario.pollutants.items()}
 
 
-def _rules(scenario: Scenario) -> TradingRules:
-    x = scenario.exchange
-    lot_t = min(p.lot_t for p in scenario.pollutants.values())
+def _rules(scenario: Scenario, pollutant: PollutantSpec) -> TradingRules:
+    """The exchange's rules in the pollutant's own lots: the block minimum and the largest
+    order are tonnes, whatever a lot of it is."""
+    x, lot_t = scenario.exchange, pollutant.lot_t
     return TradingRules(
         band=x.band, block_band=x.block_band, block_min_lots=max(1, int(x.block_min_t / lot_t)),
         max_order_lots=None if x.max_order_t is None else max(1, int(x.max_order_t / lot_t)),
-        fee_bps=round(x.fee_rate * 10_000), settlement_lag_days=x.settlement_lag_days)
+        fee_bps=_fee_bps(scenario), settlement_lag_days=x.settlement_lag_days)
+
+
+def _fee_bps(scenario: Scenario) -> int:
+    return round(scenario.exchange.fee_rate * 10_000)
 
 
 def _references(scenario: Scenario, design: MarketDesign) -> dict[tuple[str, str], int]:

@@ -382,7 +382,7 @@ class Game:
                     or not math.isfinite(value) or not 0 <= value <= most + 1e-9:
                 raise Refused("bad_abatement", 422, max_t=f"{most:.1f}")
             value = round(min(float(value), most), 3)
-        f.abatement_plan_t[i, j] = math.nan if value is None else value
+        f.plan_abatement(i, j, value)
         return ({"pollutant": pollutant, "abatement_t": value},
                 {"pollutant": pollutant, "abatement_t": value})
 

@@ -65,11 +65,11 @@ def year_benchmark(world: World, year: int, pollutant: str) -> YearBenchmark | N
         cost = autarky_cost
     else:
         product = years.products[pollutant]
-        quota = design.quota_lots_per_year
+        quota = design.quota_units_per_year
         linked = linked_outcome(
             {r: RegionFirms(e[m], s[m], tax[m], supply[r]) for r, m in masks.items()},
             design.ratios,
-            None if quota is None else quota * product.lot_units / product.scale)
+            None if quota is None else quota / product.scale)
         prices, cost = dict(linked.price_yuan_per_t), linked.cost_yuan
     if design.kind != "integrated":
         for r, m in masks.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, NonNegativeInt, model_validator
 
@@ -34,6 +34,13 @@ class Scenario(Strict):
     water: WaterSpec | None = None
     compensation: Bet | Graded | Pool | MarketOnly | None = Field(None, discriminator="kind")
     forest: ForestSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sorted_keys(cls, data: Any) -> Any:
+        """Every mapping in key order: nothing downstream may depend on how a file ordered
+        its keys, and the scenario then iterates as its canonical JSON reads."""
+        return _sorted(data)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Scenario:
@@ -114,3 +121,11 @@ class Scenario(Strict):
         unknown = set(emissions) - set(self.pollutants)
         if unknown:
             raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")
+
+
+def _sorted(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _sorted(node[k]) for k in sorted(node, key=str)}
+    if isinstance(node, list):
+        return [_sorted(v) for v in node]
+    return node

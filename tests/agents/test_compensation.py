@@ -13,6 +13,7 @@ from agents.compensation import (CENTRAL, POOL, Compensation, Parties, Payment, 
 from agents.firms import Firms
 from agents.regulator import Regulator, RegulatorRules
 from agents.river import Reach, Section, river_graph
+from agents.streams import Streams
 from exchange import CASH, OUTSIDE, Registry
 
 UP, DOWN = "gov:guangan", "gov:changshou"
@@ -101,14 +102,14 @@ def settled(rules: SchemeRules, background_cod: float) -> tuple[Compensation, Re
                   np.array(["x", "x"], dtype=object), ("COD",), np.array([[100.0], [100.0]]),
                   np.ones((2, 1)), np.zeros((2, 1)), np.ones(2), np.zeros(2, dtype=int),
                   np.zeros(2), np.zeros(2))
-    registry = Registry()
+    registry = Registry(lambda: 0)
     for gov in (UP, DOWN):
         registry.open_account(gov)
         registry.issue(OUTSIDE, gov, CASH, 1_000_000_00)
     regulators = {r: Regulator(RegulatorRules(r, "free", {"COD": 0.9}, 0.0, 5.0, {}), firms,
                                registry) for r in ("guangan", "changshou")}
     comp = Compensation(graph, np.array([0, 1]), ("COD",), 0.85, 24, 0.2, rules, registry,
-                        regulators, np.random.default_rng(7))
+                        regulators, Streams(7))
     comp.close_year(2025, np.array([[80.0], [90.0]]), np.array([[100.0], [100.0]]))
     return comp, registry, regulators
 

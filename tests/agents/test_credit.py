@@ -96,7 +96,9 @@ def test_margin_call_then_default_forecloses_and_sells_through_the_exchange() ->
     credit, registry = world.credit, world.registry
     pledged = [ln for ln in credit.loans if ln.collateral_units and ln.status == "performing"]
     assert pledged, "working-capital loans are secured by pledged rights"
-    loan = pledged[0]
+    # a borrower with rights left to meet the margin call
+    loan = next(ln for ln in pledged
+                if registry.available(world.firms.ids[ln.borrower], ln.collateral))
     firm = world.firms.ids[loan.borrower]
     held = registry.holding(firm, loan.collateral)
     assert held.pledged >= loan.collateral_units

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from agents.forest import (ForestRules, Forests, RegionForest, ask_ladder, required_mu,
                            sinks_tco2e, transfer_mu)
-from exchange import CASH, OUTSIDE, Calendar, Registry, Venue, issuer_account, retirement_account
+from exchange import (CASH, OUTSIDE, Calendar, Clock, Registry, Venue, issuer_account,
+                      retirement_account)
 
 A, B = "changshou", "guangan"
 SYMBOLS = {A: "forest:changshou:2025", B: "forest:guangan:2025"}
@@ -24,9 +25,10 @@ def region(name: str, forest_mu: int, *, cost: float = 3_000, capacity: int = 10
 def forests(pricing: str, a: RegionForest, b: RegionForest, *, firm_mu: int = 0,
             sink_price: float = 30.0) -> Forests:
     """Two regions on a 2-year calendar of 10 days; one firm of A holds ``firm_mu`` mu."""
-    env = simpy.Environment()
-    venue = Venue(env, Calendar(2025, 2, 10, ((0.40, 0.48), (0.54, 0.62)), call_open=0.38))
-    registry = Registry()
+    clock = Clock(simpy.Environment(),
+                  Calendar(2025, 2, 10, ((0.40, 0.48), (0.54, 0.62)), call_open=0.38))
+    venue = Venue(clock)
+    registry = Registry(lambda: 0)
     registry.open_account("exchange")
     registry.open_account("firm:a1", A)
     for r in (A, B):
@@ -34,15 +36,14 @@ def forests(pricing: str, a: RegionForest, b: RegionForest, *, firm_mu: int = 0,
         registry.open_account(issuer_account(r), may_go_negative=True)
         registry.open_account(retirement_account(r))
     holdings = {"firm:a1": firm_mu} if firm_mu else {}
-    return Forests(env, venue, registry, {A: a, B: b},
+    return Forests(clock, venue, registry, {A: a, B: b},
                    ForestRules(pricing, sink_price_yuan_per_t=sink_price),  # type: ignore[arg-type]
                    holdings, {"firm:a1": A})
 
 
 def run_year(f: Forests, year: int) -> None:
-    """Run the clock through the year's last trading day, then close the year."""
-    f.env.run(until=f.venue.calendar.first_day(year + 1))
-    f.close_year(year)
+    """Run the clock through the year's last trading day and the midnight that closes it."""
+    f.clock.env.run(until=f.venue.calendar.first_day(year + 1) + 1e-3)
 
 
 def rows(f: Forests, year: int) -> dict[str, object]:

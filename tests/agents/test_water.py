@@ -23,7 +23,7 @@ WATER_TINY = [
 
 
 def registry_with_rights(units: int) -> Registry:
-    reg = Registry()
+    reg = Registry(lambda: 0)
     for region in ("changshou", "guangan"):
         reg.open_account(issuer_account(region), may_go_negative=True)
         reg.open_account(retirement_account(region))

@@ -16,7 +16,7 @@ REFERENCE = {"changshou": 100, "guangan": 120, BASIN: 110}
 
 
 def build(design: MarketDesign) -> tuple[dict[str, Market], Registry]:
-    reg = Registry()
+    reg = Registry(lambda: 0)
     markets = build_markets(design, PRODUCT, 2025, REGIONS, reg, TradingRules(), REFERENCE,
                             itertools.count(1))
     return {m.market_id: m for m in markets}, reg
@@ -59,7 +59,7 @@ def test_integrated_has_one_basin_book_for_both_regions() -> None:
 
 def test_linked_opens_only_the_directions_in_the_ratio_map() -> None:
     design = MarketDesign("linked", ratios={("changshou", "guangan"): 0.8},
-                          quota_lots_per_year=500)
+                          quota_units_per_year=500 * PRODUCT.lot_units)
     markets, _ = build(design)
     upstream, downstream = markets["COD@changshou"], markets["COD@guangan"]
     visitor = upstream.access["guangan"]

@@ -25,7 +25,7 @@ TRADERS = ("s1", "s2", "b1", "b2")
 def make_market(rules: TradingRules = TradingRules(),
                 reference: int = 100) -> tuple[Market, Registry]:
     """One home market in continuous trading; every trader holds cash, s1 and s2 100 lots."""
-    reg = Registry()
+    reg = Registry(lambda: 0)
     reg.open_account(issuer_account(HOME), may_go_negative=True)
     reg.open_account("exchange")
     reg.open_account("stranger", AWAY)
@@ -341,7 +341,7 @@ def test_call_auction_through_the_market() -> None:
 
 
 def linked(quota: int | None = None, ratio: float = 0.7) -> tuple[dict[str, Market], Registry]:
-    reg = Registry()
+    reg = Registry(lambda: 0)
     for zone in (HOME, AWAY):
         reg.open_account(issuer_account(zone), may_go_negative=True)
         reg.open_account(retirement_account(zone))
@@ -352,7 +352,7 @@ def linked(quota: int | None = None, ratio: float = 0.7) -> tuple[dict[str, Mark
     reg.open_account("other", AWAY)
     for name in ("local", "buyer", "other"):
         reg.transfer(OUTSIDE, name, CASH, CASH_EACH)
-    design = MarketDesign("linked", ratios={(HOME, AWAY): ratio}, quota_lots_per_year=quota)
+    design = MarketDesign("linked", ratios={(HOME, AWAY): ratio}, quota_units_per_year=None if quota is None else quota * PRODUCT.lot_units)
     markets = build_markets(design, PRODUCT, 2025, [HOME, AWAY], reg, TradingRules(),
                             {HOME: 100, AWAY: 120}, itertools.count(1))
     by_zone = {m.instrument.zone: m for m in markets}
@@ -437,13 +437,13 @@ class LinkedMarkets(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.reg = reg = Registry()
+        self.reg = reg = Registry(lambda: 0)
         for zone in ZONES:
             reg.open_account(issuer_account(zone), may_go_negative=True)
             reg.open_account(retirement_account(zone))
         reg.open_account("exchange")
         design = MarketDesign("linked", ratios={(HOME, AWAY): 0.7, (AWAY, HOME): 1.3},
-                              quota_lots_per_year=60)
+                              quota_units_per_year=60 * PRODUCT.lot_units)
         markets = build_markets(design, PRODUCT, 2025, list(ZONES), reg, STATEFUL_RULES,
                                 {HOME: 100, AWAY: 120}, itertools.count(1))
         self.markets = {m.instrument.zone: m for m in markets}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collections import defaultdict
 
 import pytest
@@ -16,8 +18,8 @@ ISSUER = issuer_account("changshou")
 RETIRED = retirement_account("changshou")
 
 
-def registry() -> Registry:
-    reg = Registry()
+def registry(today: Callable[[], int] = lambda: 0) -> Registry:
+    reg = Registry(today)
     reg.open_account(ISSUER, may_go_negative=True)
     reg.open_account(RETIRED)
     reg.open_account("firm", "changshou")
@@ -129,14 +131,18 @@ def test_locked_units_are_not_available() -> None:
 
 
 def test_journal_is_stamped_and_ordered() -> None:
-    reg = registry()
-    reg.day = 7
+    today = [0]
+    reg = registry(lambda: today[0])
+    today[0] = 7
     reg.transfer("firm", "bank", UNIT, 5, memo="gift")
-    last = reg.journal[-1]
-    assert (last.day, last.kind, last.debit, last.credit, last.asset, last.amount,
-            last.memo) == (7, "transfer", "firm", "bank", UNIT, 5, "gift")
+    today[0] = 9
+    reg.transfer("bank", "firm", UNIT, 2, memo="back")
+    first, last = reg.journal[-2:]
+    assert (first.day, first.kind, first.debit, first.credit, first.asset, first.amount,
+            first.memo) == (7, "transfer", "firm", "bank", UNIT, 5, "gift")
+    assert (last.day, last.amount) == (9, 2)  # each move dated when it happens
     assert [e.seq for e in reg.journal] == list(range(len(reg.journal)))
-    assert reg.assets_of("bank") == {UNIT: Holding(5, 0, 0)}
+    assert reg.assets_of("bank") == {UNIT: Holding(3, 0, 0)}
 
 
 # ---- random operations against a model ---------------------------------------------------

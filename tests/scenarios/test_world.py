@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import numpy as np
 import pytest
 
 from exchange import CASH, OUTSIDE
@@ -94,29 +95,39 @@ def test_firm_years_add_up() -> None:
     assert fy["sold_t"].sum() == pytest.approx(trades["quantity"].sum())
 
 
-@pytest.mark.parametrize(("design", "price_tolerance", "cost_tolerance"), [
-    ("{kind: integrated}", 0.02, 0.01),
-    # One-way conversion makes early-year flows irreversible, so linked prices settle less
-    # tightly than integrated ones, while the cost stays close to the optimum.
-    ("{kind: linked, ratio_guangan_to_changshou: 0.8}", 0.15, 0.02),
-])
 @pytest.mark.parametrize("seed", [11, 12])
-def test_truthful_frictionless_market_reaches_least_cost(design: str, price_tolerance: float,
-                                                         cost_tolerance: float,
-                                                         seed: int) -> None:
-    """Montgomery (1972): with MAC-truthful firms and no frictions the market finds the
-    equilibrium price and the least-cost allocation of the cap (for linked: under the
-    trading ratio, Hung & Shaw 2005)."""
-    scenario = load_scenario("tiny", [*FRICTIONLESS, f"exchange.design={design}"])
+def test_truthful_frictionless_market_reaches_least_cost(seed: int) -> None:
+    """Montgomery (1972): with MAC-truthful firms and no frictions one market finds the
+    equilibrium price and the least-cost allocation of the cap."""
+    scenario = load_scenario("tiny", [*FRICTIONLESS, "exchange.design={kind: integrated}"])
     result = run_scenario(scenario, seed)
     years = result["market_years"]
     first = years[years["year"] == years["year"].min()]
     assert (first["volume_t"] > 0).all()
     for row in first.itertuples():  # the year-end reference: last close or standing quotes
         gap = row.last_price_yuan / row.equilibrium_price_yuan - 1
-        assert abs(gap) < price_tolerance, (row.zone, gap)
+        assert abs(gap) < 0.02, (row.zone, gap)
     kpis = result.kpis
-    assert kpis["design_efficiency"] == pytest.approx(1.0, abs=cost_tolerance)
+    assert kpis["design_efficiency"] == pytest.approx(1.0, abs=0.01)
+    assert kpis["cost_efficiency"] == pytest.approx(1.0, abs=0.01)
     assert kpis["compliance_rate"] == 1.0
-    if "integrated" in design:  # one market: the design optimum is Montgomery's least cost
-        assert kpis["cost_efficiency"] == pytest.approx(1.0, abs=cost_tolerance)
+
+
+def test_truthful_frictionless_linked_markets_approach_the_ratio_equilibrium() -> None:
+    """Hung & Shaw (2005): linked markets under a trading ratio have an equilibrium of their
+    own. A cross-border purchase is converted at once and cannot be sold back, so early
+    flows are irreversible and one seed's year can end well away from it (in one of ten
+    seeds the Changshou price ended 39 % below); across seeds the market finds it."""
+    scenario = load_scenario("tiny", [
+        *FRICTIONLESS, "exchange.design={kind: linked, ratio_guangan_to_changshou: 0.8}"])
+    gaps, efficiency = [], []
+    for seed in range(11, 17):
+        result = run_scenario(scenario, seed)
+        years = result["market_years"]
+        first = years[years["year"] == years["year"].min()]
+        assert (first["volume_t"] > 0).all()
+        gaps += (first["last_price_yuan"] / first["equilibrium_price_yuan"] - 1).tolist()
+        efficiency.append(result.kpis["design_efficiency"])
+        assert result.kpis["compliance_rate"] == 1.0
+    assert float(np.median(np.abs(gaps))) < 0.05, gaps
+    assert float(np.mean(efficiency)) == pytest.approx(1.0, abs=0.02), efficiency

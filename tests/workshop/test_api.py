@@ -26,6 +26,22 @@ def band(player: Player) -> tuple[int, int]:
     return tuple(market["band"])  # type: ignore[return-value]
 
 
+def resting_order(player: Player, lots: int) -> dict[str, Any]:
+    """Place an order that meets nothing in the book (the clock stands still between
+    requests, so it rests whole): a sell above the best bid, or, when bids reach the top of
+    the band, a buy below the best ask."""
+    market = player.get("me").json()["markets"][0]
+    low, high = market["band"]
+    best_bid = max((price for price, _ in market["bids"]), default=low - 1)
+    if best_bid < high:
+        placed = player.order("sell", lots, max(best_bid + 1, low)).json()
+    else:
+        best_ask = min((price for price, _ in market["asks"]), default=high + 1)
+        placed = player.order("buy", lots, min(best_ask - 1, high)).json()
+    assert placed["filled_lots"] == 0, placed
+    return placed  # type: ignore[no-any-return]
+
+
 # ---- tokens and other games ----------------------------------------------------------------
 
 
@@ -67,8 +83,7 @@ def test_another_games_players_cannot_read_or_act(game: Any, new_game: Any,
 
 def test_a_team_cannot_cancel_another_teams_order(game: Any) -> None:
     host, (alice, bob) = game
-    low, high = band(alice)
-    placed = alice.order("sell", 2, high).json()
+    placed = resting_order(alice, 2)
     response = bob.delete(f"orders/{placed['order_id']}")
     assert response.status_code == 409
     assert response.json()["error"] == "unknown_order"
@@ -210,9 +225,12 @@ def test_both_sides_see_a_trade_on_their_sockets(game: Any) -> None:
         b.send_json({"token": bob.token})
         assert a.receive_json()["type"] == "state" and b.receive_json()["type"] == "state"
         alice.order("sell", 3, high)
-        ack = bob.order("buy", 3, high).json()
-        assert ack["filled_lots"] == 3
-        key = ack["trades"][0]
+        # everything offered up to the top of the band, Alice's order last
+        asks = alice.get("me").json()["markets"][0]["asks"]
+        lots = sum(size for price, size in asks if price <= high)
+        ack = bob.order("buy", lots, high).json()
+        assert ack["filled_lots"] == lots
+        key = ack["trades"][-1]
         for socket, side in ((a, "sell"), (b, "buy")):
             _until(socket, lambda m: any(t["key"] == key for market in m.get("markets", [])
                                          for t in market["trades"]))
@@ -258,8 +276,8 @@ def play_a_little(host: Player, teams: list[Player], wall: Wall, run_clock: Any)
     alice.post("abatement", {"pollutant": "COD", "abatement_t": 2.5})
     run_clock(host, wall, 4.0)
     bob.delete(f"orders/{resting['order_id']}")
-    bob.order("buy", 1, low + 1)
     run_clock(host, wall, 2.0)
+    resting_order(bob, 1)
 
 
 def test_a_restarted_server_has_every_game_order_and_trade(serve: Callable[[], TestClient],
