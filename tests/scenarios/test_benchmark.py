@@ -1,4 +1,4 @@
-"""The year benchmark: hand calculations and its inputs."""
+"""The year benchmark: hand calculations, its inputs, and one number for every consumer."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import pytest
 
 from exchange import BASIN, MarketDesign
 from scenarios import YearInputs, build_world, compute_benchmark, load_scenario, year_inputs
+from workshop import Game, GameSettings, ScenarioRef
+from workshop.debrief import debrief
+from workshop.settings import build_game_world
 
 # Three firms, hand-sized. Firm i abates a_i, costs slope_i * a_i**2 / 2 and pays tax_i per
 # tonne still emitted. At a permit price p a tonne abated saves p + tax_i, so the firm abates
@@ -137,4 +140,38 @@ def test_supply_is_what_was_issued_not_the_cap_or_the_offer() -> None:
     j = world.firms.pollutant("COD")
     assert inputs.baseline_t.tolist() == world.years.current_t[2025][:, j].tolist()
     assert inputs.slope.tolist() == world.years.slope[2025][:, j].tolist()
+
+
+FIRMS = ["ch-paper_food-0003", "gu-paper_food-0007"]
+
+
+@pytest.mark.parametrize("overrides", [
+    [],
+    ["regions.guangan.regulator.allocation=auction"],
+    ["exchange.design={kind: linked, ratio_guangan_to_changshou: 0.8}",
+     "regions.changshou.regulator.allocation=auction"],
+], ids=["integrated", "integrated-auction", "linked-auction"])
+def test_run_tables_and_the_debrief_report_the_same_benchmarks(overrides: list[str]) -> None:
+    """One world, played to its end as a game, then collected as a run."""
+    settings = GameSettings(scenario=ScenarioRef(name="tiny"), seed=2, firms=FIRMS,
+                            days_per_round=40, overrides=overrides)
+    game = Game("g", settings, build_game_world(settings))
+    while game.status != "ended":
+        game.act("open_round", None, {})
+        game.act("end_round", None, {})
+    tables = game.world.run().tables
+    report = debrief(game, {})
+
+    years = tables["market_years"]
+    equilibrium = {(r["year"], r["pollutant"], r["zone"]): r["equilibrium_yuan_per_t"]
+                   for r in report["equilibrium"]}
+    assert equilibrium == {(r.year, r.pollutant, r.zone): r.equilibrium_price_yuan
+                           for r in years.itertuples()}
+    assert len(equilibrium) == len(years) >= 2
+    kpis = tables["kpis"].iloc[0]
+    costs = report["costs"]
+    assert kpis["least_cost_yuan"] == pytest.approx(sum(c["least_cost_yuan"] for c in costs),
+                                                    rel=1e-12)
+    assert kpis["design_benchmark_cost_yuan"] == pytest.approx(
+        sum(c["design_cost_yuan"] for c in costs), rel=1e-12)
 
