@@ -11,6 +11,8 @@ A run is a scenario plus a seed::
     True
 """
 
+from scenarios.benchmark import (YearBenchmark, YearInputs, compute_benchmark,
+                                 equilibrium_prices, year_benchmark, year_inputs)
 from scenarios.collect import canonical_json, code_version, scenario_hash
 from scenarios.load import (ScenarioError, builtin_scenarios, load_scenario,
                             scenario_json_schema, validate)
@@ -25,7 +27,8 @@ def run_scenario(scenario: Scenario, seed: int) -> RunResult:
 
 
 __all__ = [
-    "COLUMNS", "RunResult", "Scenario", "ScenarioError", "World", "build_world",
-    "builtin_scenarios", "canonical_json", "code_version", "load_scenario", "run_scenario",
-    "scenario_hash", "scenario_json_schema", "validate",
+    "COLUMNS", "RunResult", "Scenario", "ScenarioError", "World", "YearBenchmark", "YearInputs",
+    "build_world", "builtin_scenarios", "canonical_json", "code_version", "compute_benchmark",
+    "equilibrium_prices", "load_scenario", "run_scenario", "scenario_hash",
+    "scenario_json_schema", "validate", "year_benchmark", "year_inputs",
 ]

@@ -13,9 +13,7 @@ import numpy as np
 import pandas as pd
 
 from agents import STRATEGIES
-from agents.equilibrium import (RegionFirms, command_and_control, least_cost, linked_outcome,
-                                market_outcome)
-from exchange import BASIN
+from scenarios.benchmark import year_benchmark
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
@@ -62,11 +60,6 @@ def collect(world: World, started: float) -> RunResult:
     tables["kpis"] = kpis
     tables["run"] = _run_row(world, run_id, started)
     return RunResult(run_id, world.scenario.name, world.seed, tables)
-
-
-def _lot_t(world: World, product: str) -> float:
-    p = world.years.products[product]
-    return p.lot_units / p.scale
 
 
 def _trades(world: World, run_id: str) -> pd.DataFrame:
@@ -132,31 +125,6 @@ def _firm_years(world: World, run_id: str, trades: pd.DataFrame) -> pd.DataFrame
     return out
 
 
-def _benchmarks(world: World, year: int, pollutant: str, supply: dict[str, float]
-                ) -> tuple[dict[str, float], float, float, float]:
-    """Equilibrium prices by zone, and the design's, the least and the uniform-cut costs."""
-    f, design = world.firms, world.years.design
-    j = f.pollutant(pollutant)
-    e, s, tax = world.years.current_t[year][:, j], world.years.slope[year][:, j], f.tax[:, j]
-    total = sum(supply.values())
-    pooled_least = least_cost(e, s, tax, total).cost_yuan
-    uniform = command_and_control(e, s, total).cost_yuan
-    masks = {r: f.region == r for r in world.regulators}
-    if design.kind == "integrated":
-        outcome = market_outcome(e, s, tax, total)
-        return {BASIN: outcome.price_yuan_per_t}, outcome.cost_yuan, pooled_least, uniform
-    if design.kind == "autarky":
-        outcomes = {r: market_outcome(e[m], s[m], tax[m], supply.get(r, 0.0))
-                    for r, m in masks.items()}
-        return ({r: o.price_yuan_per_t for r, o in outcomes.items()},
-                sum(o.cost_yuan for o in outcomes.values()), pooled_least, uniform)
-    quota = design.quota_units_per_year
-    regions = {r: RegionFirms(e[m], s[m], tax[m], supply.get(r, 0.0)) for r, m in masks.items()}
-    linked = linked_outcome(regions, design.ratios,
-                            None if quota is None else quota / world.years.products[pollutant].scale)
-    return dict(linked.price_yuan_per_t), linked.cost_yuan, pooled_least, uniform
-
-
 def _market_years(world: World, run_id: str, daily: pd.DataFrame, trades: pd.DataFrame
                   ) -> tuple[pd.DataFrame, dict[str, float]]:
     records = world.years.years
@@ -168,11 +136,11 @@ def _market_years(world: World, run_id: str, daily: pd.DataFrame, trades: pd.Dat
     bench = {"design": 0.0, "least": 0.0, "uniform": 0.0}
     rows = []
     for (year, pollutant), group in _by_year_pollutant(records).items():
-        supply = {r.zone: r.allocated_t + r.offered_t for r in group}
-        prices, design_cost, least, uniform = _benchmarks(world, year, pollutant, supply)
-        bench["design"] += design_cost
-        bench["least"] += least
-        bench["uniform"] += uniform
+        benchmark = year_benchmark(world, year, pollutant)
+        prices = benchmark.prices
+        bench["design"] += benchmark.design_cost_yuan
+        bench["least"] += benchmark.least_cost_yuan
+        bench["uniform"] += benchmark.command_control_cost_yuan
         for r in group:
             key = (year, pollutant, f"{pollutant}@{r.zone}")
             vol = volume.get(key, 0.0)

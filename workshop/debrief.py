@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from agents import abatement_cost, true_up_abatement
+from scenarios import YearBenchmark, year_benchmark
 from workshop.engine import Game
-from workshop.equilibrium import year_benchmark
 from workshop.views import cross_border, price_path
 
 
@@ -79,25 +79,22 @@ def _firm_years(game: Game) -> dict[tuple[int, str], dict[str, Any]]:
     for year, t in w.years.true_ups:
         key = (year, t.pollutant)
         if key not in out:
-            bench = year_benchmark(w, year, t.pollutant)
-            if bench is None:
-                continue
-            out[key] = _empty(len(f), bench)
+            out[key] = _empty(len(f), year_benchmark(w, year, t.pollutant))
         cols = out[key]
         for name in ("abatement_t", "abatement_cost_yuan", "env_tax_yuan", "penalty_yuan",
                      "shortfall_t"):
             cols[name][t.firms] = getattr(t, name)
     for (year, pollutant), cols in out.items():
-        j = f.pollutant(pollutant)
         _add_trading(game, year, pollutant, cols)
-        e = w.years.current_t[year][:, j]
-        s, tax = f.slope[:, j], f.tax[:, j]
+        bench: YearBenchmark = cols["bench"]
+        # The benchmark's emissions and slopes are those the year's true-up worked with.
+        e, s, tax = bench.inputs.baseline_t, bench.inputs.slope, bench.inputs.tax
         allocation = w.years.allocations[year, pollutant]
-        cols["emitter"] = f.baseline_t[:, j] > 0
+        cols["emitter"] = f.baseline_t[:, f.pollutant(pollutant)] > 0
         cols["emissions_before_t"], cols["allocation_t"] = e, allocation
         cols["cost_yuan"] = (cols["abatement_cost_yuan"] + cols["env_tax_yuan"]
                              + cols["penalty_yuan"] + cols["net_trade_yuan"])
-        price = cols["bench"].firm_price
+        price = bench.firm_price
         best = np.clip((price + tax) / s, 0.0, e)
         cols["benchmark_abatement_t"] = best
         cols["benchmark_cost_yuan"] = (abatement_cost(s, best) + tax * (e - best)
@@ -110,7 +107,7 @@ def _firm_years(game: Game) -> dict[tuple[int, str], dict[str, Any]]:
     return out
 
 
-def _empty(n: int, bench: Any) -> dict[str, Any]:
+def _empty(n: int, bench: YearBenchmark) -> dict[str, Any]:
     names = ("abatement_t", "abatement_cost_yuan", "env_tax_yuan", "penalty_yuan",
              "shortfall_t", "bought_t", "sold_t", "net_trade_yuan")
     return {"bench": bench, **{name: np.zeros(n) for name in names}}

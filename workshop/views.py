@@ -15,9 +15,9 @@ import numpy as np
 
 from agents import abatement_cost, true_up_abatement
 from exchange import CASH, Market
+from scenarios import equilibrium_prices
 from workshop.clock import time_of_day
 from workshop.engine import Game, SeenTrade
-from workshop.equilibrium import equilibrium_prices
 
 RECENT_TRADES = 20
 DEPTH_LEVELS = 8
