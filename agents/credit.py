@@ -88,8 +88,9 @@ class Credit:
         self.defaulted = firms.defaulted
         self.invested = np.zeros(len(firms), dtype=bool)
         self._fail_month = np.full(len(firms), -1)
-        self.target_leverage = demand.target_leverage * streams("credit", "leverage").lognormal(
-            -demand.leverage_sigma**2 / 2, demand.leverage_sigma, len(firms))
+        leverage, sigma = streams("credit", "leverage"), demand.leverage_sigma
+        self.target_leverage = demand.target_leverage * leverage.lognormal(
+            -sigma**2 / 2, sigma, len(firms))
         self._ids = itertools.count(1)
         self._debt_history: list[np.ndarray] = []
         self._debt = np.zeros(len(firms), dtype=np.int64)  # kept in step with exposures
@@ -133,13 +134,13 @@ class Credit:
         """The year's systematic factor, who fails and when, each from its own stream: the
         factor is the same under every regime, rule set and stress."""
         pd, year = self._pd, month // 12
-        z = float(self.streams("credit", "systematic", year).standard_normal())
-        failing = draw_defaults(pd, asset_correlation(pd), z,
-                                self.streams("credit", "idiosyncratic", year))
+        streams = self.streams.child("credit", self.venue.calendar.start_year + year)
+        z = float(streams("systematic").standard_normal())
+        failing = draw_defaults(pd, asset_correlation(pd), z, streams("idiosyncratic"))
         self.factors[year] = z
         self.failures[year] = failing
         self.pd_at_draw[year] = pd
-        months = self.streams("credit", "failure-month", year).integers(0, 12, len(pd))
+        months = streams("failure-month").integers(0, 12, len(pd))
         self._fail_month = np.where(failing, month + months, -1)
 
     def _service(self, loan: Loan, month: int) -> None:

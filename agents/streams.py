@@ -19,7 +19,7 @@ Key = str | int
 class Streams:
     """The random streams of the run seeded with ``root``.
 
-    ``streams("credit", "systematic", 2026)`` is the generator of the credit cycle's
+    ``streams("credit", 2026, "systematic")`` is the generator of the credit cycle's
     systematic factor of 2026: the same generator, in its initial state, whenever it is
     asked for, whatever else the run has drawn.
     """

@@ -137,7 +137,7 @@ class Clock:
         if spec is None:
             raise ValueError(f"no phase {phase!r}; phases: {', '.join(_BY_NAME)}")
         if spec.kind != kind:
-            raise ValueError(f"phase {phase!r} is an {spec.kind} phase, not an {kind} one")
+            raise ValueError(f"phase {phase!r} is of kind {spec.kind}, not {kind}")
 
     def _walk(self) -> ProcessGenerator:
         cal = self.calendar

@@ -352,7 +352,9 @@ def linked(quota: int | None = None, ratio: float = 0.7) -> tuple[dict[str, Mark
     reg.open_account("other", AWAY)
     for name in ("local", "buyer", "other"):
         reg.transfer(OUTSIDE, name, CASH, CASH_EACH)
-    design = MarketDesign("linked", ratios={(HOME, AWAY): ratio}, quota_units_per_year=None if quota is None else quota * PRODUCT.lot_units)
+    design = MarketDesign("linked", ratios={(HOME, AWAY): ratio},
+                          quota_units_per_year=None if quota is None
+                          else quota * PRODUCT.lot_units)
     markets = build_markets(design, PRODUCT, 2025, [HOME, AWAY], reg, TradingRules(),
                             {HOME: 100, AWAY: 120}, itertools.count(1))
     by_zone = {m.instrument.zone: m for m in markets}

@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pytest
 
 from exchange import CASH, OUTSIDE
@@ -131,3 +131,30 @@ def test_truthful_frictionless_linked_markets_approach_the_ratio_equilibrium() -
         assert result.kpis["compliance_rate"] == 1.0
     assert float(np.median(np.abs(gaps))) < 0.05, gaps
     assert float(np.mean(efficiency)) == pytest.approx(1.0, abs=0.02), efficiency
+
+
+def test_trading_rules_are_set_in_each_pollutants_own_lots() -> None:
+    """A block trade needs 1,000 t whatever the lot: 1,000 lots of 1 t of COD, 10,000 lots of
+    0.1 t of NH3-N (the review found 10,000 t of COD when one product had the smaller lot)."""
+    world = build_world(load_scenario("baseline", [
+        "pollutants.COD.lot_t=1.0", "exchange.max_order_t=50", "calendar.years=1"]), 1)
+    world.env.run(until=0.5)
+    rules = {m.instrument.product: (m.instrument.lot_quantity, m.rules)
+             for m in world.venue.markets.values()}
+    assert rules["COD"][0] == 1.0 and rules["NH3N"][0] == 0.1
+    assert rules["COD"][1].block_min_lots == 1_000 and rules["NH3N"][1].block_min_lots == 10_000
+    assert rules["COD"][1].max_order_lots == 50 and rules["NH3N"][1].max_order_lots == 500
+
+
+def test_every_journal_entry_carries_the_business_day_it_happened_on() -> None:
+    world = build_world(load_scenario("tiny"), 1)
+    world.run()
+    cal, journal = world.venue.calendar, world.registry.journal
+    cash_days = {e.day for e in journal if e.memo == "operating cash flow"}
+    assert cash_days == {d for d in range(cal.horizon_days) if cal.month_index(d) is not None}
+    expired = {e.day for e in journal if e.memo == "expired"}
+    assert expired <= {cal.first_day(y + 1) for y in cal.years_list}  # at the year's close
+    trades = {f"{t.market}#{t.trade_id}": t.day for t in world.venue.trades}
+    paid = {e.memo: e.day for e in journal if e.kind == "pay"}
+    assert len(paid) > 10 and paid == {k: trades[k] for k in paid}  # T+0: paid that day
+    assert [e.day for e in journal] == sorted(e.day for e in journal)
