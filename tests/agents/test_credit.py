@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binom, norm
 
-from agents.risk import asset_correlation, conditional_pd, draw_defaults, irb_capital
+from agents.risk import asset_correlation, draw_defaults, irb_capital
 from experiments.network import concentration, contagion_paths, exposure_graph
-from scenarios import build_world, load_scenario, run_scenario
+from scenarios import RunResult, World, build_world, load_scenario, run_scenario
 
 BANKS = ("banks={regime: REGIME, reporting_lag_months: 0, "
          "lenders: [{name: a, region: changshou, capital_yuan: 5.0e9, deposits_yuan: 5.0e10},"
@@ -28,13 +29,43 @@ def test_irb_capital_matches_the_basel_table() -> None:
     assert irb_capital(0.01, 0.45, 2.5) * 12.5 == pytest.approx(0.9232, abs=5e-4)
 
 
-@pytest.mark.parametrize("z", [-2.0, 0.0, 1.5])
-def test_default_rate_of_a_large_portfolio_follows_vasicek(z: float) -> None:
-    rng = np.random.default_rng(3)
-    pd_ = np.full(400_000, 0.02)
-    rho = asset_correlation(pd_)
-    rate = draw_defaults(pd_, rho, z, rng).mean()
-    assert rate == pytest.approx(conditional_pd(0.02, asset_correlation(0.02), z), rel=0.03)
+def vasicek_pd(pd_: np.ndarray | float, rho: np.ndarray | float, z: float) -> np.ndarray:
+    """Vasicek (2002): PD given the systematic factor, N((N^-1(PD) - sqrt(R) z) / sqrt(1 - R))."""
+    return norm.cdf((norm.ppf(pd_) - np.sqrt(rho) * z) / np.sqrt(1 - rho))
+
+
+def basel_correlation(pd_: np.ndarray) -> np.ndarray:
+    """BCBS (2005) corporate asset correlation: 0.24 for low PDs falling to 0.12 for high."""
+    w = (1 - np.exp(-50 * pd_)) / (1 - np.exp(-50))
+    return 0.12 * w + 0.24 * (1 - w)
+
+
+def binomial_bounds(n: int, p: float) -> tuple[float, float]:
+    """Counts a Binomial(n, p) falls outside with probability 1e-6 at most. Given the factor,
+    defaults are independent Bernoulli draws; with unequal PDs their count is more
+    concentrated than the binomial of the same mean (Hoeffding 1956), so the bounds hold."""
+    low, high = binom.interval(1 - 1e-6, n, p)
+    return float(low), float(high)
+
+
+@pytest.mark.parametrize(("pds", "rhos", "z"), [
+    ((0.02,), (0.12,), -2.0),
+    ((0.02,), (0.24,), 0.0),
+    ((0.05,), (0.20,), 1.5),
+    ((0.005, 0.08), (0.24, 0.12), -2.5),  # two groups in one draw: PDs apply elementwise
+    ((0.01, 0.03), (0.30, 0.15), 1.0),
+])
+def test_default_rate_given_the_factor_is_the_vasicek_conditional_pd(
+        pds: tuple[float, ...], rhos: tuple[float, ...], z: float) -> None:
+    group = 100_000
+    pd_ = np.repeat(pds, group)
+    rho = np.repeat(rhos, group)
+    defaults = draw_defaults(pd_, rho, z, np.random.default_rng(3))
+    assert defaults.shape == pd_.shape
+    for k, (p, r) in enumerate(zip(pds, rhos)):
+        count = int(defaults[k * group:(k + 1) * group].sum())
+        low, high = binomial_bounds(group, float(vasicek_pd(p, r, z)))
+        assert low <= count <= high, (p, r, z, count, low, high)
 
 
 def test_unconditional_default_rate_is_the_pd() -> None:
@@ -47,12 +78,80 @@ def test_unconditional_default_rate_is_the_pd() -> None:
     assert np.quantile(rates, 0.99) > 3 * 0.03
 
 
-def test_run_records_failures_against_the_formula() -> None:
-    result = run_scenario(load_scenario("tiny", [BANKS.replace("REGIME", "independent")]), 2)
-    years = result["credit_years"]
-    assert len(years) == 2
-    assert (years["vasicek_rate"] > 0).all()
-    assert (years["failures"] == (years["failure_rate"] * years["firms"]).round()).all()
+# The built-in credit worlds, cut to three short years: 300 firms, six banks.
+SHORT = ["calendar.years=3", "calendar.days_per_year=40"]
+
+
+@pytest.fixture(scope="module", params=["credit_alone", "credit_joint"])
+def credit_run(request: pytest.FixtureRequest) -> tuple[World, RunResult]:
+    world = build_world(load_scenario(request.param, SHORT), 3)
+    return world, world.run()
+
+
+def failure_defaults(events: pd.DataFrame, year: int) -> set[str]:
+    """Firms with a loan that defaulted in the year for the firm's failure."""
+    hit = events[(events["kind"] == "default") & (events["detail"] == "failure")
+                 & (events["month"] // 12 == year)]
+    return set(hit["firm"])
+
+
+def test_credit_years_follow_the_one_factor_model(credit_run: tuple[World, RunResult]
+                                                  ) -> None:
+    world, result = credit_run
+    credit = world.credit
+    years = result["credit_years"].set_index("year")
+    start = world.scenario.calendar.start_year
+    assert list(years.index) == [start, start + 1, start + 2]
+    for index, pd_ in sorted(credit.pd_at_draw.items()):
+        row = years.loc[start + index]
+        expected = vasicek_pd(pd_, basel_correlation(pd_), row["systematic_factor"])
+        assert row["firms"] == len(pd_)
+        assert row["mean_pd"] == pytest.approx(pd_.mean())
+        assert row["vasicek_rate"] == pytest.approx(expected.mean(), rel=1e-9)
+        low, high = binomial_bounds(len(pd_), float(expected.mean()))
+        assert low <= row["failures"] <= high
+        assert row["failures"] == credit.failures[index].sum()
+
+
+def test_firms_defaulting_for_failure_are_the_years_failures(
+        credit_run: tuple[World, RunResult]) -> None:
+    """A firm defaults for failure only in a year it was drawn to fail, and a firm drawn to
+    fail does not carry a loan it had at the start of that year past the year's end."""
+    world, result = credit_run
+    ids = world.firms.ids
+    events, loans = result["credit_events"], result["loans"]
+    failed_before: set[str] = set()
+    carried = 0
+    for index, failing in sorted(world.credit.failures.items()):
+        drawn = {ids[i] for i in np.flatnonzero(failing)}
+        defaulted = failure_defaults(events, index)
+        assert defaulted <= drawn
+        assert not defaulted & failed_before  # a firm fails once
+        first, last = 12 * index, 12 * index + 11
+        held = loans[loans["borrower"].isin(drawn - failed_before)
+                     & (loans["start_month"] < first)
+                     & (loans["end_month"].isna() | (loans["end_month"] >= first))]
+        carried += len(held)
+        assert (held["end_month"] <= last).all(), held
+        failed_before |= defaulted
+    assert failed_before and carried  # the checks above had something to check
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "credit_years.failures counts every firm the factor model draws, also firms that "
+    "defaulted in an earlier year (drawn again) and firms with no loan performing in "
+    "their failure month (they never default and may borrow afterwards)"))
+def test_recorded_failures_are_the_firms_that_defaulted_for_failure() -> None:
+    # High PDs make it certain that firms which failed in the first year are drawn again.
+    scenario = load_scenario("credit_alone", [
+        "calendar.years=2", "calendar.days_per_year=40", "ratings.shares={blue: 1}",
+        "banks.policy.pd_by_grade={green: 0.3, blue: 0.3, yellow: 0.3, red: 0.3}"])
+    result = run_scenario(scenario, 1)
+    events = result["credit_events"]
+    start = scenario.calendar.start_year
+    recorded = dict(zip(result["credit_years"]["year"] - start,
+                        result["credit_years"]["failures"]))
+    assert recorded == {year: len(failure_defaults(events, year)) for year in recorded}
 
 
 def debt_over_ceiling(world) -> float:
