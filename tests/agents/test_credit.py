@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import binom, norm
 
 from agents.risk import asset_correlation, draw_defaults, irb_capital
+from exchange import InsufficientBalance, retirement_account
 from experiments.network import concentration, contagion_paths, exposure_graph
 from scenarios import RunResult, World, build_world, load_scenario, run_scenario
 
@@ -199,8 +202,14 @@ def test_margin_call_then_default_forecloses_and_sells_through_the_exchange() ->
     firm = world.firms.ids[loan.borrower]
     held = registry.holding(firm, loan.collateral)
     assert held.pledged >= loan.collateral_units
-    with pytest.raises(Exception):  # a pledged unit can be neither sold nor surrendered
+    # A pledged unit can be neither sold nor surrendered: only the available ones move.
+    short = f"{firm} has {held.available} {loan.collateral} available, needs {held.available + 1}"
+    with pytest.raises(InsufficientBalance, match=re.escape(f"transfer: {short}")):
         registry.transfer(firm, "exchange", loan.collateral, held.available + 1)
+    zone = loan.collateral.split(":")[1]
+    with pytest.raises(InsufficientBalance, match=re.escape(f"surrender: {short}")):
+        registry.surrender(firm, retirement_account(zone), loan.collateral, held.available + 1)
+    assert registry.holding(firm, loan.collateral) == held
     for market in world.venue.markets.values():  # the price halves
         market.reference_ticks = market.reference_ticks // 2
     month = 4
