@@ -182,6 +182,55 @@ def test_shared_view_caps_debt_at_the_ceiling(regime: str) -> None:
     assert debt_over_ceiling(world) <= 1.0 + 1e-9
 
 
+@pytest.mark.parametrize("lag", [0, 2])
+def test_with_a_reporting_lag_each_bank_lends_against_the_debt_before_lending(lag: int
+                                                                            ) -> None:
+    # Firms aim at 10 years of cash flow and ask the two banks in turn. In the first month
+    # a lag of two months shows each bank the firm's debt before any lending (none), so
+    # each lends up to the ceiling; without a lag the second bank sees the first's loan.
+    world = credit_world("shared_information", f"banks.reporting_lag_months={lag}")
+    run_months(world, 0)
+    assert debt_over_ceiling(world) == pytest.approx(1.0 if lag == 0 else 2.0)
+
+
+ONE_BANK_NO_DEMAND = (
+    "banks={regime: shared_information, reporting_lag_months: LAG,"
+    " lenders: [{name: a, region: changshou, capital_yuan: 5.0e9, deposits_yuan: 5.0e10}],"
+    " policy: {pd_by_grade: {green: 1.0e-9, blue: 1.0e-9, yellow: 1.0e-9, red: 1.0e-9}},"
+    " demand: {target_leverage: 1.0e-6, leverage_sigma: 0, buffer_months: 0}}")
+
+
+@pytest.mark.parametrize("lag", [0, 1, 2, 3])
+def test_a_bank_sees_the_debt_of_reporting_lag_months_ago(lag: int) -> None:
+    """Firms borrow only when the test asks: each month one firm asks the one bank for half
+    its ceiling. The bank lends up to the ceiling less the debt it sees: under a lag of k
+    months, the debt recorded k months earlier (after that month's debt service)."""
+    scenario = load_scenario("tiny", [ONE_BANK_NO_DEMAND.replace("LAG", str(lag)),
+                                      "ratings.shares={blue: 1}"])
+    world = build_world(scenario, 1)
+    credit, firm = world.credit, 0
+    run_months(world, 0)  # the year opens: the firm's cash flow, hence its ceiling, is set
+    ceiling = credit.ceiling_fen(firm)
+    ask = ceiling // 2
+    smallest = scenario.banks.demand.min_loan_yuan * 100
+    recorded: list[int] = []
+    granted: list[int] = []
+    for month in range(7):
+        if month:
+            run_months(world, month)  # the month's cycle: nothing due, nobody else borrows
+        assert credit.ceiling_fen(firm) == ceiling
+        recorded.append(int(credit.debt_fen()[firm]))
+        seen = recorded[max(0, month - lag)]
+        room = min(ask, ceiling - seen)
+        expected = room if room >= smallest else 0
+        granted.append(credit.request(firm, ask, "business", month))
+        assert granted[-1] == expected, (month, recorded, granted)
+    assert [ln.principal_fen for ln in credit.loans if ln.borrower == firm] == \
+        [g for g in granted if g]
+    # By hand: k months of lag let the firm borrow k more halves of its ceiling.
+    assert int(credit.debt_fen()[firm]) == (2 + lag) * ask
+
+
 def test_joint_committee_syndicates_with_shares() -> None:
     world = credit_world("joint_committee")
     run_months(world, 3)
