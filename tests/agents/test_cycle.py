@@ -96,3 +96,13 @@ def test_rights_still_valid_at_a_close_are_not_retired() -> None:
     assert expired(registry, second) == []
     kept = sum(registry.total(firm, second) for firm in world.firms.ids)
     assert kept == outstanding(registry, second) > 0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "nothing stamps Registry.day, so every journal line is dated day 0"))
+def test_the_journal_dates_expiry_and_allocation_on_the_day_of_the_close() -> None:
+    world = run_world()
+    registry, calendar = world.registry, world.venue.calendar
+    close = calendar.first_day(2026)  # the 2025 close is the midnight that opens 2026
+    assert {e.day for e in expired(registry, "COD:basin:2025")} == {close}
+    assert {e.day for e in entries(registry, "COD:basin:2026", "issue")} == {close}
