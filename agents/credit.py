@@ -83,6 +83,8 @@ class Credit:
         self.monthly: list[tuple] = []
         self.factors: dict[int, float] = {}
         self.failures: dict[int, np.ndarray] = {}
+        self.exposed: dict[int, np.ndarray] = {}
+        """By year: the firms the year's failure draw concerned (those not yet defaulted)."""
         self.pd_at_draw: dict[int, np.ndarray] = {}
         self.pd_multiplier = np.ones(len(firms))
         self.defaulted = firms.defaulted
@@ -113,6 +115,7 @@ class Credit:
             self._draw_failures(month)
         for loan in [ln for ln in self.loans if ln.status == "performing"]:
             self._service(loan, month)
+        self._fail_firms(month)
         self._margin_calls(month)
         self._debt_history.append(self.debt_fen())
         for firm, purpose, amount in self._requests(month):
@@ -132,16 +135,28 @@ class Credit:
 
     def _draw_failures(self, month: int) -> None:
         """The year's systematic factor, who fails and when, each from its own stream: the
-        factor is the same under every regime, rule set and stress."""
+        factor is the same under every regime, rule set and stress. Every firm draws, so
+        that no draw shifts another; a firm that has defaulted already cannot fail again."""
         pd, year = self._pd, month // 12
         streams = self.streams.child("credit", self.venue.calendar.start_year + year)
         z = float(streams("systematic").standard_normal())
-        failing = draw_defaults(pd, asset_correlation(pd), z, streams("idiosyncratic"))
+        exposed = ~self.defaulted
+        failing = draw_defaults(pd, asset_correlation(pd), z, streams("idiosyncratic")) \
+            & exposed
         self.factors[year] = z
+        self.exposed[year] = exposed
         self.failures[year] = failing
         self.pd_at_draw[year] = pd
         months = streams("failure-month").integers(0, 12, len(pd))
         self._fail_month = np.where(failing, month + months, -1)
+
+    def _fail_firms(self, month: int) -> None:
+        """The firms whose failure falls in this month fail, with or without loans (their
+        loans have defaulted in debt service)."""
+        for firm in np.flatnonzero(self._fail_month == month).tolist():
+            self._event(month, "failure", self.firms.ids[firm], "", 0.0, "")
+            if not self.defaulted[firm]:
+                self.default(firm, month, "failure")
 
     def _service(self, loan: Loan, month: int) -> None:
         firm = loan.borrower

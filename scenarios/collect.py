@@ -73,7 +73,8 @@ def _trades(world: World, run_id: str) -> pd.DataFrame:
                      t.kind, t.buyer, t.seller, t.buyer_region, t.seller_region, t.lots,
                      t.lots * lot, i.unit, t.price_fen / 100 / lot, t.value_fen / 100,
                      t.fee_fen / 100, t.cross_border, t.delivered_units / i.scale))
-    return frame("trades", rows)
+    # A run without trades still has a boolean mask column.
+    return frame("trades", rows).astype({"cross_border": bool})
 
 
 def _market_daily(world: World, run_id: str) -> pd.DataFrame:

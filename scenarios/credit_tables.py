@@ -39,8 +39,9 @@ def credit_tables(world: World, run_id: str) -> dict[str, pd.DataFrame]:
         for b in banks.values() for f, fen in sorted(b.exposure_fen.items()) if fen > 0])
     years = []
     for index, z in sorted(credit.factors.items()):
-        failing = credit.failures[index]
-        pd_ = credit.pd_at_draw[index]
+        exposed = credit.exposed[index]
+        failing = credit.failures[index][exposed]
+        pd_ = credit.pd_at_draw[index][exposed]
         expected = float(np.mean(conditional_pd(pd_, asset_correlation(pd_), z)))
         years.append((run_id, start + index, z, len(failing), float(pd_.mean()),
                       int(failing.sum()), float(failing.mean()), expected))

@@ -11,7 +11,7 @@ import pytest
 from agents.river import Reach, Section, net_flows, river_graph, route
 from agents.water import WATER, Lease, deliver_lease
 from exchange import CASH, OUTSIDE, Registry, issuer_account, retirement_account
-from scenarios import build_world, load_scenario
+from scenarios import ScenarioError, build_world, load_scenario
 
 WATER_TINY = [
     "river={}",
@@ -154,7 +154,8 @@ def test_water_runs_are_reproducible() -> None:
 
 
 def test_a_lease_of_a_region_to_itself_is_refused() -> None:
-    with pytest.raises(Exception, match="lessee"):
+    with pytest.raises(ScenarioError, match=r"water\.leases\.0\.lessee: a lease moves water "
+                                            r"to the other region"):
         load_scenario("tiny", [WATER_TINY[0], WATER_TINY[1].replace("lessee: changshou",
                                                                     "lessee: guangan")])
 

@@ -53,8 +53,10 @@ def test_credit_regimes_and_stress_share_factors_and_failure_draws(
     assert np.array_equal(ca.target_leverage, cb.target_leverage)
     for year in ca.failures:
         # One latent variable per firm and year, compared with a threshold set by the
-        # firm's own PD: where the PDs agree, so must the failures.
-        agree = ca.pd_at_draw[year] == cb.pd_at_draw[year]
+        # firm's own PD: where the PDs agree (and the firm is alive in both), so must the
+        # failures.
+        agree = (ca.pd_at_draw[year] == cb.pd_at_draw[year]) & ca.exposed[year] \
+            & cb.exposed[year]
         assert agree.any()
         assert np.array_equal(ca.failures[year][agree], cb.failures[year][agree])
 

@@ -63,8 +63,10 @@ def test_different_seeds_give_different_runs() -> None:
 
 @pytest.mark.parametrize("design", ["autarky", "integrated", "linked"])
 def test_registry_conserves_rights_and_cash(design: str) -> None:
+    # Changshou's cap above its emissions: its firms end each year with rights to retire.
     scenario = load_scenario("tiny", [f"exchange.design={{kind: {design}}}",
-                                      "exchange.settlement_lag_days=1"])
+                                      "exchange.settlement_lag_days=1",
+                                      "regions.changshou.regulator.cap_share={COD: 1.3}"])
     world = build_world(scenario, 3)
     result = world.run()
     world.registry.audit()  # every asset sums to zero; the journal replays to the balances
@@ -76,13 +78,31 @@ def test_registry_conserves_rights_and_cash(design: str) -> None:
         where = {a: world.registry.holding(a, asset).total for a in world.registry.accounts()
                  if not a.startswith("issuer:")}
         assert sum(where.values()) == amount  # held, surrendered or retired, never lost
-    assert all(not a.startswith(("f", "cs-", "gu-")) or world.registry.holding(a, asset).total
-               == 0 for a in world.registry.accounts() for asset in issued)  # all retired
+    firms = world.firms.ids
+    assert set(world.firms.region) == {"changshou", "guangan"} and len(firms) == 24
+    holders = [*firms, *(f"gov:{region}" for region in world.regulators)]
+    left = {(a, asset): world.registry.total(a, asset) for a in holders for asset in issued}
+    assert set(left.values()) == {0}  # every firm's rights were surrendered or retired
+    expired = {e.debit for e in world.registry.journal
+               if e.kind == "retire" and e.memo == "expired" and e.asset != CASH}
+    assert "changshou" in {str(world.firms.region[firms.index(a)])
+                           for a in expired & set(firms)}  # held rights until they expired
     cash_in = -world.registry.holding(OUTSIDE, CASH).total
     cash_held = sum(world.registry.holding(a, CASH).total for a in world.registry.accounts()
                     if a != OUTSIDE)
     assert cash_in == cash_held
     assert result.kpis["trades"] > 0
+
+
+def test_a_run_in_which_nobody_trades_still_gives_its_tables() -> None:
+    # Caps above every firm's emissions and no output shocks: nobody ever needs a right.
+    scenario = load_scenario("tiny", [
+        "regions.changshou.regulator.cap_share={COD: 1.3}",
+        "regions.guangan.regulator.cap_share={COD: 1.3}",
+        "sectors.chemical.output_sigma=0", "sectors.paper_food.output_sigma=0"])
+    result = run_scenario(scenario, 1)
+    assert result["trades"].empty and result.kpis["trades"] == 0
+    assert (result["firm_years"]["shortfall_t"] == 0).all()
 
 
 def test_firm_years_add_up() -> None:

@@ -216,26 +216,44 @@ def test_a_round_closes_on_its_timer_and_the_true_up_shows(serve: Callable[[], T
 # ---- live updates --------------------------------------------------------------------------
 
 
-def test_both_sides_see_a_trade_on_their_sockets(game: Any) -> None:
-    host, (alice, bob) = game
+# Only paper mills, every one played by people: no simulated firm sends an order, so the
+# book holds what the teams send and nothing else.
+NOBODY_ELSE = [
+    "calendar.days_per_year=2",
+    "regions.changshou.firms={paper_food: 4}", "regions.guangan.firms={paper_food: 8}",
+    "trading.manual_firms=[" + ", ".join(
+        [f"ch-paper_food-{k:04d}" for k in range(1, 5)]
+        + [f"gu-paper_food-{k:04d}" for k in range(1, 9)]) + "]"]
+
+
+def test_both_sides_see_a_trade_on_their_sockets(serve: Callable[[], TestClient], wall: Wall,
+                                                 new_game: Any, run_clock: Any) -> None:
+    host, (alice, bob) = new_game(serve(), overrides=NOBODY_ELSE)
+    host.control("open_round")
+    run_clock(host, wall, 2.0)
     low, high = band(alice)
     path = f"/api/games/{host.game_id}/ws"
     with alice.client.websocket_connect(path) as a, bob.client.websocket_connect(path) as b:
         a.send_json({"token": alice.token})
         b.send_json({"token": bob.token})
         assert a.receive_json()["type"] == "state" and b.receive_json()["type"] == "state"
-        alice.order("sell", 3, high)
-        # everything offered up to the top of the band, Alice's order last
-        asks = alice.get("me").json()["markets"][0]["asks"]
-        lots = sum(size for price, size in asks if price <= high)
-        ack = bob.order("buy", lots, high).json()
-        assert ack["filled_lots"] == lots
-        key = ack["trades"][-1]
+        placed = alice.order("sell", 3, high - 1).json()
+        assert (placed["resting_lots"], placed["filled_lots"]) == (3, 0)
+        ack = bob.order("buy", 3, high).json()
+        assert (ack["resting_lots"], ack["filled_lots"]) == (0, 3)
+        (key,) = ack["trades"]
+        (trade,) = host.get("trades").json()["trades"]
+        firms = [p.get("me").json()["team"]["firm"] for p in (alice, bob)]
+        assert (trade["key"], trade["seller"], trade["buyer"], trade["lots"],
+                trade["price_ticks"]) == (key, *firms, 3, high - 1)  # at the resting price
         for socket, side in ((a, "sell"), (b, "buy")):
             _until(socket, lambda m: any(t["key"] == key for market in m.get("markets", [])
                                          for t in market["trades"]))
-            mine = _until(socket, lambda m: bool(m.get("team", {}).get("trades")))
-            assert mine["team"]["trades"][-1]["mine"] == side
+            mine = _until(socket, lambda m: any(
+                t["key"] == key for t in m.get("team", {}).get("trades", [])))
+            (row,) = mine["team"]["trades"]
+            assert (row["key"], row["mine"], row["lots"], row["price_ticks"]) == (
+                key, side, 3, high - 1)
 
 
 def _until(socket: Any, wanted: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:

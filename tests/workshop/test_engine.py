@@ -6,13 +6,20 @@ import math
 
 import pytest
 
-from exchange import Calendar, clock_fraction
+from exchange import Calendar, Side, clock_fraction
 from workshop import Game, GameSettings, ReplayDiverged, ScenarioRef
 from workshop.clock import REST, TradingClock
 from workshop.settings import build_game_world
 from workshop.views import team_view
 
 FIRMS = ["ch-paper_food-0003", "gu-paper_food-0007"]
+# Only paper mills, every one played by people: no simulated firm sends an order, so the
+# book holds what the teams send and nothing else.
+NOBODY_ELSE = [
+    "regions.changshou.firms={paper_food: 4}", "regions.guangan.firms={paper_food: 8}",
+    "trading.manual_firms=[" + ", ".join(
+        [f"ch-paper_food-{k:04d}" for k in range(1, 5)]
+        + [f"gu-paper_food-{k:04d}" for k in range(1, 9)]) + "]"]
 
 
 def make_game(*overrides: str, days_per_round: int = 4) -> Game:
@@ -95,13 +102,34 @@ def test_a_team_sees_its_position_and_cost_curve() -> None:
 
 
 def test_a_teams_resting_order_stays_until_it_trades_or_is_cancelled() -> None:
-    game = make_game("exchange.opening_auction=false", "exchange.band=0.9",
-                     days_per_round=10)
+    game = make_game("exchange.opening_auction=false", *NOBODY_ELSE, days_per_round=10)
     game.act("open_round", None, {})
     game.advance(0.3)
     market = game.markets_of(1)[0]
-    game.act("order", 1, {"market": market.market_id, "side": "sell", "lots": 1,
-                          "price_ticks": market.band()[1], "tif": "gtc"})  # type: ignore[index]
+    band = market.band()
+    assert band is not None
+    ask, high = band[1] - 1, band[1]
+    _, placed = game.act("order", 1, {"market": market.market_id, "side": "sell", "lots": 3,
+                                      "price_ticks": ask, "tif": "gtc"})
+    order_id = placed["order_id"]
+    assert placed == {"order_id": order_id, "resting_lots": 3, "filled_lots": 0,
+                      "trades": []}
     for _ in range(60):
         game.advance(0.05)
-    assert game.open_orders(1) or game.trades_of_team[1]
+    assert int(game.now) == 3 and market.band() == band  # three closes, no trade in between
+    assert [row[1:] for row in game.open_orders(1)] == [(order_id, Side.SELL, ask, 3)]
+    assert market.open_orders(FIRMS[0]) == [(order_id, Side.SELL, ask, 3)]
+    assert game.trades == []
+    # The other team bids two lots above it: they trade at the resting order's price.
+    _, bought = game.act("order", 2, {"market": market.market_id, "side": "buy", "lots": 2,
+                                      "price_ticks": high})
+    assert (bought["filled_lots"], bought["resting_lots"]) == (2, 0)
+    (seen,) = game.trades
+    trade = seen.trade
+    assert (trade.seller, trade.buyer, trade.lots, trade.price_ticks) == (FIRMS[0], FIRMS[1],
+                                                                          2, ask)
+    assert game.trades_of_team == {1: [seen], 2: [seen]}
+    assert [row[1:] for row in game.open_orders(1)] == [(order_id, Side.SELL, ask, 1)]
+    _, cancelled = game.act("cancel", 1, {"order_id": order_id})
+    assert cancelled == {"order_id": order_id, "cancelled_lots": 1}
+    assert game.open_orders(1) == [] and market.open_orders(FIRMS[0]) == []
