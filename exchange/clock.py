@@ -99,6 +99,7 @@ class Clock:
         self._windows: dict[str, list[Window]] = {p.name: [] for p in PHASES if
                                                   p.kind == "window"}
         self.phase = ""
+        self._day = 0  # one int object a day: every journal entry of the day shares it
         # Without a call auction the auctions' orders come when the first session opens.
         self._first_open = (("fire_sales", "shocks") if calendar.call_open is not None
                             else ("auction_orders", "fire_sales", "shocks"))
@@ -107,7 +108,7 @@ class Clock:
     @property
     def day(self) -> int:
         """The business day: the trading day under way, or starting at midnight."""
-        return int(self.env.now)
+        return self._day
 
     def at(self, phase: str, action: Action) -> None:
         """Call ``action(day)`` in ``phase`` of every day."""
@@ -143,6 +144,7 @@ class Clock:
         cal = self.calendar
         for day in range(cal.horizon_days + 1):
             yield from self._wait(day)
+            self._day = day
             self._run(day, *_MIDNIGHT)
             if day == cal.horizon_days:
                 return
