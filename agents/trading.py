@@ -85,7 +85,7 @@ class _Option:
 
 
 class Traders:
-    """The firm population's trading, one SimPy process for all firms."""
+    """The firm population's trading, in the order-entry windows of the day schedule."""
 
     def __init__(self, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
                  behaviour: TradingBehaviour, streams: Streams) -> None:
