@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from exchange.orders import (Fill, Order, OrderRejected, Side, TimeInForce, UnknownOrder,
-                             draft_class)
+                             check_enums, draft_class, whole_number)
 
 # Market orders waiting for a call auction rest at these sentinel prices, so they sort ahead
 # of every limit and are executable at any clearing price.
@@ -28,6 +28,7 @@ _BUY = Side.BUY
 _SELL = Side.SELL
 _IOC = TimeInForce.IOC
 _DAY = TimeInForce.DAY
+_GTC = TimeInForce.GTC
 
 
 _FillDraft = draft_class(Fill)
@@ -153,11 +154,21 @@ class OrderBook:
         In the call phase nothing matches: the order rests until :meth:`uncross`.
 
         Raises:
-            OrderRejected: non-positive lots or price, a duplicate id, or a market order that
-                finds nothing to trade in continuous trading is *not* an error (it just
-                returns no fills).
+            OrderRejected: lots or a price that are not whole numbers (``bad_lots``,
+                ``bad_price``: floats, NaN, bools), a side or time in force that is not an
+                enum member (``bad_side``, ``bad_tif``), non-positive lots or price, or a
+                duplicate id. A market order that finds nothing to trade in continuous
+                trading is *not* an error (it just returns no fills).
         """
-        lots, price = order.lots, order.price_ticks
+        lots, price, side, tif = order.lots, order.price_ticks, order.side, order.tif
+        # Identity and exact-type tests only: this runs for every order.
+        if type(lots) is not int:
+            lots = whole_number(lots, "bad_lots", "lots")
+        if price is not None and type(price) is not int:
+            price = whole_number(price, "bad_price", "price_ticks")
+        if (side is not _BUY and side is not _SELL) or (
+                tif is not _DAY and tif is not _GTC and tif is not _IOC):
+            check_enums(side, tif)
         if lots <= 0:
             raise OrderRejected("bad_lots", f"lots must be positive, got {lots}")
         if price is not None and price <= 0:

@@ -15,8 +15,11 @@ from typing import Literal
 from exchange.book import OrderBook
 from exchange.instruments import Instrument, issuer_account, retirement_account
 from exchange.orders import (Fill, InsufficientBalance, Order, OrderRejected, Side,
-                             TimeInForce, UnknownOrder, draft_class)
+                             TimeInForce, UnknownOrder, check_enums, draft_class,
+                             whole_number)
 from exchange.registry import CASH, Registry
+
+_IOC = TimeInForce.IOC
 
 Phase = Literal["closed", "call", "continuous"]
 TradeKind = Literal["continuous", "auction", "block", "primary"]
@@ -273,6 +276,8 @@ class Market:
         """
         if self.phase == "closed":
             raise OrderRejected("market_closed", f"{self.market_id} is not in a session")
+        if tif is not TimeInForce.DAY and tif is not TimeInForce.GTC and tif is not _IOC:
+            check_enums(side, tif)
         access = self._check_order(owner, side, lots, price_ticks)
         worst = price_ticks if price_ticks is not None else self._worst_price(side, None)
         order_id = next(self._ids)
@@ -331,6 +336,7 @@ class Market:
             OrderRejected: the same account on both sides, too small, outside the block band,
                 not eligible, or short of cash or units.
         """
+        _check_types(Side.BUY, lots, price_ticks)
         if buyer == seller:
             raise OrderRejected("self_trade", f"{buyer} cannot trade a block with itself")
         if lots < self.rules.block_min_lots:
@@ -441,6 +447,7 @@ class Market:
     # ---- checks and reservations ---------------------------------------------------------
 
     def _check_order(self, owner: str, side: Side, lots: int, price: int | None) -> Access:
+        _check_types(side, lots, price)
         rules = self.rules
         if lots <= 0:
             raise OrderRejected("bad_lots", f"lots must be a positive whole number, got {lots}")
@@ -541,6 +548,21 @@ class Market:
 
 
 _OrderDraft = draft_class(Order)
+
+
+def _check_types(side: object, lots: object, price: object) -> None:
+    """Refuse what is not a whole number of lots and ticks or a ``Side`` member.
+
+    Raises:
+        OrderRejected: ``bad_lots``, ``bad_price`` (floats, NaN, inf, bools, strings) or
+            ``bad_side`` (a plain string such as ``"buy"`` is not ``Side.BUY``).
+    """
+    if type(lots) is not int:
+        whole_number(lots, "bad_lots", "lots")
+    if price is not None and type(price) is not int:
+        whole_number(price, "bad_price", "price_ticks")
+    if side is not Side.BUY and side is not Side.SELL:
+        check_enums(side, TimeInForce.DAY)
 
 
 def _make_order(order_id: int, owner: str, side: Side, lots: int, price_ticks: int | None,

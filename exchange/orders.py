@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from numbers import Integral
 
 
 class Side(str, Enum):
@@ -85,6 +86,36 @@ class InsufficientBalance(ExchangeError):
 
 class UnknownOrder(ExchangeError):
     """A cancel or lookup named an order that is not resting."""
+
+
+def whole_number(value: object, reason: str, name: str) -> int:
+    """``value`` as an ``int`` if it is a whole number (a numpy integer too); else refuse it.
+
+    The slow path of the exchange's type checks: callers test ``type(value) is int`` first,
+    so an ordinary order pays one comparison.
+
+    Raises:
+        OrderRejected: with ``reason`` for a bool, a float (NaN and inf included), a string
+            or anything else that is not an integer.
+    """
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return int(value)
+    raise OrderRejected(reason, f"{name} must be a whole number, got {value!r}")
+
+
+def check_enums(side: object, tif: object) -> None:
+    """Refuse a side or time in force that is not a member of its enum.
+
+    ``Side`` and ``TimeInForce`` are ``str`` enums, so the plain string ``"buy"`` compares
+    equal to ``Side.BUY`` but is not it; the book tests identity, and would take it for a sell.
+
+    Raises:
+        OrderRejected: ``bad_side`` or ``bad_tif``.
+    """
+    if side is not Side.BUY and side is not Side.SELL:
+        raise OrderRejected("bad_side", f"side must be Side.BUY or Side.SELL, got {side!r}")
+    if tif is not TimeInForce.DAY and tif is not TimeInForce.GTC and tif is not TimeInForce.IOC:
+        raise OrderRejected("bad_tif", f"tif must be a TimeInForce member, got {tif!r}")
 
 
 def draft_class(cls: type) -> type:

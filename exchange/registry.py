@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Literal
 
 from exchange.orders import ExchangeError, InsufficientBalance
@@ -51,6 +52,18 @@ class Holding:
     @property
     def total(self) -> int:
         return self.available + self.locked + self.pledged
+
+
+def _whole_amount(kind: str, amount: object) -> int:
+    """``amount`` as an ``int`` if it is a whole number (numpy integers too).
+
+    Raises:
+        ExchangeError: a float (NaN and inf, which compare false with everything and would
+            pass the overdraft check), a bool or anything else.
+    """
+    if isinstance(amount, Integral) and not isinstance(amount, bool):
+        return int(amount)
+    raise ExchangeError(f"{kind}: amount must be a whole number, got {amount!r}")
 
 
 class Registry:
@@ -126,9 +139,12 @@ class Registry:
         """Take ``amount`` of ``asset`` from one balance and add it to another.
 
         Raises:
-            ExchangeError: an unknown account or a negative amount.
+            ExchangeError: an unknown account, or an amount that is negative or not a whole
+                number (a float, NaN, inf or bool).
             InsufficientBalance: the debited balance would go below zero.
         """
+        if type(amount) is not int:
+            amount = _whole_amount(kind, amount)
         if amount <= 0:
             if amount < 0:
                 raise ExchangeError(f"{kind}: amount must not be negative, got {amount}")
