@@ -243,19 +243,65 @@ class Store:
         with _Connection(catalog, read_only=True) as source:
             for name in ("experiment", "points", "runs"):
                 frame = source.execute(f"SELECT * FROM {name}").df()
+                if name == "runs":
+                    frame, self.corrupt = self._mark_corrupt(frame)
                 self.connection.register("snapshot", frame)
                 self.connection.execute(f"CREATE TABLE {name} AS SELECT * FROM snapshot")
                 self.connection.unregister("snapshot")
         row = self.connection.execute("SELECT spec_json FROM experiment").fetchone()
         self.spec = ExperimentSpec.model_validate_json(row[0] if row else "{}")
-        ok = self.connection.execute("SELECT count(*) FROM runs WHERE status = 'ok'").fetchone()
-        self.tables = self.spec.keep.stored_tables() if ok and ok[0] else ()
-        _create_views(self.connection, self.folder.resolve(), self.tables, schema="main",
-                      temporary=False)
+        files = self._table_files()
+        self.tables = tuple(t for t in self.spec.keep.stored_tables() if files.get(t))
+        _create_file_views(self.connection, files)
+        _lock_down(self.connection, [f for paths in files.values() for f in paths])
 
     def query(self, sql: str, parameters: Iterable[Any] | None = None) -> pd.DataFrame:
-        """The result of a SQL query over the views and catalogue tables."""
+        """The result of one read-only SQL query over the views and catalogue tables.
+
+        The connection can read the run files behind the views and nothing else: no other
+        file, no network, no extensions, and its configuration is locked.
+
+        Raises:
+            ExperimentError: the SQL is empty, holds more than one statement or is not a
+                ``SELECT`` (``COPY``, ``ATTACH``, ``INSTALL``, ``CREATE``, ``SET``, ...).
+            duckdb.Error: the query itself fails (a syntax error, an unknown column, ...).
+        """
+        _check_read_only(sql)
         return self.connection.execute(sql, parameters).df()
+
+    def _mark_corrupt(self, runs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+        """Check every ok run against its manifest; mark corrupt ones failed.
+
+        Returns:
+            The runs table, and ``run_key -> reason`` (one line naming the file) of the
+            corrupt runs.
+        """
+        from experiments.store import verify_run
+
+        corrupt = {}
+        for key in sorted(runs.loc[runs["status"] == "ok", "run_key"]):
+            problem = verify_run(self.folder / RUNS / key)
+            if problem is not None:
+                corrupt[key] = problem
+        if corrupt:
+            runs = runs.astype({"status": object, "error_type": object,
+                                "error_message": object})
+            rows = runs["run_key"].isin(list(corrupt))
+            runs.loc[rows, "status"] = "failed"
+            runs.loc[rows, "error_type"] = "CorruptRun"
+            runs.loc[rows, "error_message"] = runs.loc[rows, "run_key"].map(corrupt)
+        return runs, corrupt
+
+    def _table_files(self) -> dict[str, list[str]]:
+        """The Parquet file of each kept table of every verified ok run, by table."""
+        keys = [r[0] for r in self.connection.execute(
+            "SELECT run_key FROM runs WHERE status = 'ok' ORDER BY run_key").fetchall()]
+        runs = self.folder.resolve() / RUNS
+        files: dict[str, list[str]] = {}
+        for table in self.spec.keep.stored_tables():
+            paths = (runs / key / "tables" / f"{table}.parquet" for key in keys)
+            files[table] = [p.as_posix() for p in paths if p.is_file()]
+        return files
 
     def table(self, name: str) -> pd.DataFrame:
         """One result table across every complete run, ordered by run key.
@@ -377,6 +423,59 @@ def _create_views(con: duckdb.DuckDBPyConnection, folder: Path, tables: Iterable
             "JOIN runs r ON r.run_key = regexp_extract(t.filename, "
             "'([^/\\\\]+)[/\\\\]tables[/\\\\][^/\\\\]+$', 1) "
             "WHERE r.status = 'ok'")
+
+
+def _create_file_views(con: duckdb.DuckDBPyConnection, files: dict[str, list[str]]) -> None:
+    """One view per table over the listed run files (verified ones), joined with ok runs."""
+    for table, paths in files.items():
+        if not paths:
+            continue
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        con.execute(
+            f"CREATE OR REPLACE VIEW main.{table} AS "
+            "SELECT r.run_key, r.point, r.point_name, r.replication, "
+            "t.* EXCLUDE (filename) "
+            f"FROM read_parquet([{listed}], union_by_name = true, filename = true) t "
+            "JOIN runs r ON r.run_key = regexp_extract(t.filename, "
+            "'([^/\\\\]+)[/\\\\]tables[/\\\\][^/\\\\]+$', 1) "
+            "WHERE r.status = 'ok'")
+
+
+def _lock_down(con: duckdb.DuckDBPyConnection, readable: list[str]) -> None:
+    """Let ``con`` read the files ``readable`` and nothing else, for good.
+
+    External access off (no other file, no network), no extension installed or loaded,
+    and the configuration locked so that no query can turn any of it back on.
+    """
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in readable)
+    con.execute(f"SET allowed_paths = [{listed}]")
+    for setting in ("SET enable_external_access = false",
+                    "SET autoinstall_known_extensions = false",
+                    "SET autoload_known_extensions = false",
+                    "SET lock_configuration = true"):
+        con.execute(setting)
+
+
+def _check_read_only(sql: str) -> None:
+    """Refuse SQL that is empty, holds several statements or is not one ``SELECT``.
+
+    Raises:
+        ExperimentError: one line saying which.
+    """
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise ExperimentError("query: " + " ".join(str(error).split())) from None
+    if not statements:
+        raise ExperimentError("query: the SQL is empty; give one SELECT statement")
+    if len(statements) > 1:
+        raise ExperimentError(f"query: one statement at a time, got {len(statements)}")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise ExperimentError(f"query: only SELECT is allowed (the store is read-only), "
+                              f"got {kind.name}")
 
 
 class _LockedError(Exception):

@@ -239,6 +239,8 @@ def _experiment_status(args: argparse.Namespace) -> int:
     from experiments.runner import experiment_status
 
     result = experiment_status(args.folder)
+    for line in result.corrupt:
+        print(f"corrupt: {line}")
     print(f"{result.total} runs: {result.ok} complete, {result.failed} failed, "
           f"{result.missing} missing")
     return 0 if result.ok == result.total else 1
@@ -331,6 +333,7 @@ def _query(args: argparse.Namespace) -> int:
     from experiments.spec import ExperimentError
 
     with open_store(args.folder) as store:
+        _warn_corrupt(store.corrupt)
         try:
             frame = store.query(args.sql)
         except duckdb.Error as error:
@@ -341,6 +344,13 @@ def _query(args: argparse.Namespace) -> int:
         print(frame.to_string(index=False, max_rows=None) if len(frame) else
               "(no rows) columns: " + ", ".join(map(str, frame.columns)))
     return 0
+
+
+def _warn_corrupt(corrupt: dict[str, str]) -> None:
+    """Name each corrupt run on stderr, one line each; they are left out of the results."""
+    for key, reason in sorted(corrupt.items()):
+        print(f"cgx: warning: run {key} is corrupt and left out ({reason}); recompute it "
+              "with `cgx experiment resume --retry-failed`", file=sys.stderr)
 
 
 # ---- workshop --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import shutil
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -43,7 +44,7 @@ from experiments.catalog import (RUNS, CatalogWriter, RunRecord, complete_runs, 
 from experiments.design import Plan, RunTask, plan_experiment
 from experiments.progress import ProgressBar
 from experiments.spec import ExperimentError, ExperimentSpec, load_experiment
-from experiments.store import MANIFEST, OutputExists, write_run
+from experiments.store import MANIFEST, OutputExists, verify_run, write_run
 
 __all__ = ["Backend", "ExperimentResult", "execute_run", "experiment_status", "read_plan",
            "resume_experiment", "run_experiment"]
@@ -52,6 +53,7 @@ Backend = Literal["local", "dask", "serial"]
 PLAN = "plan.json"
 DEFINITION = "experiment.yaml"
 _LOCK = ".lock"
+_PARENT_POLL_SECONDS = 0.5
 _WORKER_DIED = "the worker process ended abruptly (killed, or out of memory)"
 
 
@@ -65,6 +67,7 @@ class ExperimentResult:
     failed: int
     ran: int
     seconds: float
+    corrupt: tuple[str, ...] = ()  # one line per corrupt run, naming the file
 
     @property
     def missing(self) -> int:
@@ -126,12 +129,20 @@ def resume_experiment(out: Path | str, *, workers: int | None = None,
 
 
 def experiment_status(out: Path | str) -> ExperimentResult:
-    """Runs complete, failed and missing in the experiment directory ``out``."""
+    """Runs complete, failed and missing in the experiment directory ``out``.
+
+    Every complete run is checked against the checksums of its manifest; a corrupt run
+    counts as failed and is named in ``corrupt``.
+    """
     folder = Path(out)
     plan = read_plan(folder)
     ok = complete_runs(folder) & set(plan.keys())
-    failed = set(read_failures(folder)) - ok
-    return ExperimentResult(folder, plan.total, len(ok), len(failed), 0, 0.0)
+    corrupt = {key: reason for key in sorted(ok)
+               if (reason := verify_run(folder / RUNS / key)) is not None}
+    ok -= set(corrupt)
+    failed = (set(read_failures(folder)) | set(corrupt)) - ok
+    return ExperimentResult(folder, plan.total, len(ok), len(failed), 0, 0.0,
+                            tuple(f"{key}: {reason}" for key, reason in corrupt.items()))
 
 
 def read_plan(folder: Path | str) -> Plan:
@@ -209,6 +220,7 @@ def _execute(folder: Path, plan: Plan, options: _Options,
     started = time.monotonic()
     with _locked(folder):
         _clean_partials(folder)
+        _set_aside_corrupt(folder, plan)
         if retry_failed:
             shutil.rmtree(folder / "failed", ignore_errors=True)
         writer = CatalogWriter(folder, plan)
@@ -295,7 +307,35 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(["experiments.runner"])
     else:
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(workers, mp_context=context)
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_watch_parent,
+                               initargs=(os.getpid(),))
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker: end this process soon after ``parent`` (the runner) has died.
+
+    A pool's workers otherwise finish the run in hand, minutes perhaps, after the runner
+    was killed; the partial directory they leave is deleted on resume.
+    """
+    if os.name == "nt":  # os.kill(pid, 0) would end the parent there
+        return
+
+    def watch() -> None:
+        while _alive(parent) and os.getppid() != 1:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cgx-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _dask(tasks: Iterable[RunTask], workers: int, scheduler: str | None
@@ -369,6 +409,29 @@ def _clean_partials(folder: Path) -> None:
         for entry in runs.iterdir():
             if entry.name.startswith(".") and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def _set_aside_corrupt(folder: Path, plan: Plan) -> None:
+    """Turn each complete run that fails its checksums into a failed run.
+
+    The run's directory moves to ``corrupt/<run_key>-<n>`` (kept for inspection, out of
+    the results) and a failure record names the damaged file, so the run is reported as
+    failed and done again with ``retry_failed``.
+    """
+    keys = plan.keys()
+    for key in sorted(complete_runs(folder) & set(keys)):
+        reason = verify_run(folder / RUNS / key)
+        if reason is None:
+            continue
+        aside = folder / "corrupt"
+        aside.mkdir(exist_ok=True)
+        n = sum(1 for _ in aside.glob(f"{key}-*"))
+        os.rename(folder / RUNS / key, aside / f"{key}-{n}")
+        point, replication = keys[key]
+        write_failure(folder, RunRecord(key, point, replication, plan.seed(replication),
+                                        "failed",
+                                        error_type="CorruptRun", error_message=reason,
+                                        finished_utc=_now()))
 
 
 @contextmanager

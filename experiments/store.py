@@ -14,6 +14,7 @@ whole run: an interrupted or failed write leaves the earlier result (or nothing)
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -29,7 +30,8 @@ from experiments.network import exposure_graph
 from experiments.plots import save_all
 from scenarios.results import COLUMNS, RunResult
 
-__all__ = ["MANIFEST", "OutputExists", "check_output", "read_manifest", "read_run", "write_run"]
+__all__ = ["MANIFEST", "OutputExists", "check_output", "read_manifest", "read_run",
+           "verify_run", "write_run"]
 
 MANIFEST = "manifest.json"
 
@@ -79,7 +81,8 @@ def write_run(result: RunResult, out: Path | str, *, overwrite: bool = False,
     check_output(out, overwrite=overwrite)
     _check_tables(result.tables)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.parent / f".{out.name}.partial-{secrets.token_hex(4)}"
+    _clean_stale_partials(out)
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
     partial.mkdir()
     try:
         _write_contents(result, partial, plots)
@@ -113,6 +116,36 @@ def read_run(path: Path | str) -> dict[str, pd.DataFrame]:
     tables = read_manifest(path)["tables"]
     return {name: pd.read_parquet(Path(path) / "tables" / f"{name}.parquet")
             for name in tables}
+
+
+def verify_run(path: Path | str) -> str | None:
+    """Check a run directory against the sha256 of every file in its manifest.
+
+    Returns:
+        None if the run is whole; otherwise one line naming the file and what is wrong
+        with it (missing, changed since the run was written, or an unreadable manifest).
+    """
+    path = Path(path)
+    try:
+        manifest = read_manifest(path)
+        files = manifest["files"]
+        tables = manifest["tables"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"{path / MANIFEST}: unreadable manifest ({type(error).__name__})"
+    if not isinstance(files, dict) or not isinstance(tables, dict):
+        return f"{path / MANIFEST}: unreadable manifest (no checksums)"
+    unlisted = [t for t in tables if f"tables/{t}.parquet" not in files]
+    if unlisted:
+        return f"{path / 'tables' / unlisted[0]}.parquet: not in the manifest's checksums"
+    for name, digest in files.items():
+        file = path / name
+        try:
+            actual = _hash(file)
+        except OSError:
+            return f"{file}: missing"
+        if actual != digest:
+            return f"{file}: checksum mismatch (changed after the run was written)"
+    return None
 
 
 def _check_tables(tables: dict[str, pd.DataFrame]) -> None:
@@ -156,6 +189,31 @@ def _write_contents(result: RunResult, folder: Path, plots: bool) -> None:
         _sync_directory(directory)
 
 
+def _clean_stale_partials(out: Path) -> None:
+    """Delete half-written copies of ``out`` left by writers that are no longer running.
+
+    A partial directory is named ``.<name>.partial-<pid>-<random>``; one whose process has
+    ended (or of the older form without a pid) was left by a killed run.
+    """
+    for entry in out.parent.glob(f"{glob.escape('.' + out.name)}.partial-*"):
+        pid = entry.name.rsplit(".partial-", 1)[1].split("-")[0]
+        if not (pid.isdigit() and _process_alive(int(pid))) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (POSIX; assume so elsewhere)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _publish(partial: Path, out: Path) -> None:
     """Rename the complete ``partial`` to ``out``, setting an earlier run aside until then."""
     aside = None
@@ -177,11 +235,17 @@ def _publish(partial: Path, out: Path) -> None:
 
 def _sync_and_hash(path: Path) -> str:
     """Flush a written file to disk and return its sha256 (hex)."""
+    with open(path, "rb") as file:
+        os.fsync(file.fileno())
+    return _hash(path)
+
+
+def _hash(path: Path) -> str:
+    """The sha256 (hex) of a file's contents."""
     digest = hashlib.sha256()
     with open(path, "rb") as file:
         for block in iter(lambda: file.read(1 << 20), b""):
             digest.update(block)
-        os.fsync(file.fileno())
     return digest.hexdigest()
 
 
