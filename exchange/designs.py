@@ -71,7 +71,7 @@ def instrument(product: Product, zone: str, vintage: int, regions: list[str]) ->
 
 def build_markets(design: MarketDesign, product: Product, vintage: int, regions: list[str],
                   registry: Registry, rules: TradingRules, reference_ticks: dict[str, int],
-                  order_ids: itertools.count) -> list[Market]:
+                  order_ids: itertools.count[int]) -> list[Market]:
     """One market per zone for a product's vintage, with each region's access set by design."""
     zones = design.zones(regions)
     instruments = {z: instrument(product, z, vintage, regions) for z in zones}
