@@ -43,4 +43,5 @@ def update_scores(score: np.ndarray, shortfall: np.ndarray, unpaid: np.ndarray,
     clean = ~(shortfall | unpaid | defaulted)
     new = (score + _COMPLIANT_YEAR * clean - _SHORTFALL * shortfall - _UNPAID * unpaid
            - _DEFAULT * defaulted)
-    return np.clip(new, 0.0, MAX_SCORE)
+    scores: np.ndarray = np.clip(new, 0.0, MAX_SCORE)
+    return scores
