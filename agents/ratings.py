@@ -9,9 +9,11 @@ loan default cost points.
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
-GRADES = ("green", "blue", "yellow", "red")
+GRADES: Final = ("green", "blue", "yellow", "red")
 CUTOFFS = (100.0, 80.0, 60.0)
 MAX_SCORE = 108.0
 

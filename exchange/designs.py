@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -36,7 +37,7 @@ class MarketDesign:
     ratios: dict[tuple[str, str], float] = field(default_factory=dict)
     quota_units_per_year: int | None = None
 
-    def zones(self, regions: list[str]) -> list[str]:
+    def zones(self, regions: Sequence[str]) -> list[str]:
         """Zones that issue rights: one per region, or the single basin zone."""
         return [BASIN] if self.kind == "integrated" else list(regions)
 
