@@ -17,8 +17,8 @@ from scenarios.benchmark import year_benchmark
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
-from scenarios.schema import Scenario
 from scenarios.river_tables import river_kpis, river_tables
+from scenarios.schema import Scenario
 from scenarios.water_tables import water_kpis, water_tables
 
 if TYPE_CHECKING:
