@@ -42,8 +42,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "减排量必须在 0 到 {max_t} 吨之间。"),
     "unknown_action": ("Unknown action.", "未知操作。"),
     "bad_code": ("No team has that join code.", "没有与该加入码对应的队伍。"),
-    "code_taken": ("That code is taken by team {team}; join with the same team name.",
-                   "该加入码已被队伍“{team}”使用；请使用相同的队伍名称加入。"),
+    "code_taken": ("That code and team name do not match; check both, or ask the "
+                   "facilitator.", "加入码与队伍名称不符；请检查两者，或询问主持人。"),
+    "too_many_attempts": ("Too many attempts; wait a minute and try again.",
+                          "尝试次数过多，请稍候一分钟再试。"),
+    "bad_team_name": ("A team name is printable text: no control, zero-width or "
+                      "direction characters.", "队伍名称须为可打印文字：不得含控制、零宽或方向字符。"),
+    "scenario_too_large": ("The scenario has {firms} firms; a workshop game takes at most "
+                           "{max_firms}.", "该情景有 {firms} 家企业；研讨游戏最多 {max_firms} 家。"),
     "unknown_game": ("There is no such game.", "没有该游戏。"),
     "bad_token": ("Your session is missing or not valid; join again.",
                   "会话无效或缺失，请重新加入。"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import time
@@ -95,7 +96,11 @@ def create_app(db: Path | str, *, wall: Callable[[], float] = time.monotonic,
             app.state.hub.close_all()
             store.close()
 
-    app = FastAPI(title="cgx workshop", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No API schema or docs: the server is for players, not for exploring its endpoints.
+    app = FastAPI(title="cgx workshop", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.join_attempts = JoinLimiter(wall)
+    app.middleware("http")(_security_headers)
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=str(_asset_dir("static"))), name="static")
@@ -180,8 +185,15 @@ def _add_api(app: FastAPI) -> None:  # noqa: C901  (one registration per endpoin
         return workshop().create(body)
 
     @app.post("/api/join")
-    async def join(body: Join) -> dict[str, Any]:
-        return workshop().join(body)
+    async def join(body: Join, request: Request) -> dict[str, Any]:
+        client = request.client.host if request.client else "?"
+        limiter = app.state.join_attempts
+        limiter.check(client)
+        try:
+            return workshop().join(body)
+        except Refused:
+            limiter.failed(client)
+            raise
 
     @app.get("/api/games/{game_id}/me")
     async def me(game_id: str, authorization: Auth = None) -> dict[str, Any]:
@@ -271,10 +283,14 @@ def _add_socket(app: FastAPI) -> None:
     async def live(socket: WebSocket, game_id: str) -> None:
         await socket.accept()
         try:
-            first = await asyncio.wait_for(socket.receive_json(), timeout=10)
-            token = first.get("token") if isinstance(first, dict) else None
+            token = await asyncio.wait_for(_first_token(socket), timeout=10)
             session = app.state.workshop.session(token, game_id)
             app.state.workshop.game(game_id)
+        except _BadFrame as bad:
+            log.warning("websocket %s: closed: %s", game_id[:40], bad)
+            with contextlib.suppress(Exception):
+                await socket.close(code=4400)
+            return
         except Refused as refused:
             await socket.send_json({"type": "error", **refused.as_json()})
             await socket.close(code=4401 if refused.status == 401 else 4403)
@@ -311,6 +327,90 @@ async def _run_clock(app: FastAPI, tick_seconds: float) -> None:
             hub.flush_overviews()
         except Exception:  # a failing game must not stop the clock of the others
             log.exception("clock tick failed")
+
+
+# ---- guards -------------------------------------------------------------------------------
+
+# Pages load scripts, styles and images from this server only and open a WebSocket back
+# to it; nobody may frame them.
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                               "connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+                               "base-uri 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _security_headers(request: Request,
+                            call_next: Callable[[Request], Any]) -> Response:
+    response: Response = await call_next(request)
+    for name, value in _HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+class JoinLimiter:
+    """At most ``limit`` failed join attempts per client address in ``window`` seconds.
+
+    Join codes are short; without a limit one client could try hundreds a second. Only
+    failures count, so a room of teams joining from one address is never held up.
+    """
+
+    def __init__(self, wall: Callable[[], float], limit: int = 10,
+                 window: float = 60.0) -> None:
+        self.wall, self.limit, self.window = wall, limit, window
+        self._attempts: dict[str, list[float]] = {}
+
+    def check(self, client: str) -> None:
+        """Refuse ``client`` while it has ``limit`` recent failures.
+
+        Raises:
+            Refused: ``too_many_attempts`` (429).
+        """
+        now = self.wall()
+        recent = [t for t in self._attempts.get(client, ()) if now - t < self.window]
+        self._attempts[client] = recent
+        if len(recent) >= self.limit:
+            raise Refused("too_many_attempts", 429)
+
+    def failed(self, client: str) -> None:
+        """Count a failed attempt by ``client``."""
+        now = self.wall()
+        if len(self._attempts) > 10_000:  # forget idle clients; memory stays bounded
+            self._attempts = {c: ts for c, ts in self._attempts.items()
+                              if ts and now - ts[-1] < self.window}
+        self._attempts.setdefault(client, []).append(now)
+
+
+class _BadFrame(Exception):
+    """A WebSocket's first frame is not the JSON text ``{"token": "..."}``."""
+
+
+async def _first_token(socket: WebSocket) -> str | None:
+    """The token in a socket's first frame.
+
+    Raises:
+        _BadFrame: a binary frame, text that is not JSON, or a token that is not a string
+            (a missing token is None, refused as ``bad_token`` like a forged one).
+        WebSocketDisconnect: the client left.
+    """
+    message = await socket.receive()
+    if message.get("type") == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if not isinstance(text, str):
+        raise _BadFrame("first frame is binary, not JSON text")
+    try:
+        first = json.loads(text)
+    except ValueError:
+        raise _BadFrame("first frame is not JSON") from None
+    token = first.get("token") if isinstance(first, dict) else None
+    if token is not None and not isinstance(token, str):
+        raise _BadFrame(f"token is a {type(token).__name__}, not a string")
+    return token
 
 
 # ---- errors --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ orders and trades.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 import sqlite3
 import time
 from collections.abc import Callable
@@ -171,12 +172,12 @@ class Workshop:
         game = self.game(game_id)
         if game.status == "ended":
             raise Refused("game_ended")
-        name = request.team_name.strip()
+        name = team_name(request.team_name)
         if team.name is None and self.store.name_team(game_id, team.team_id, name):
             self._names[game_id][team.team_id] = name
         elif (team.name or self._stored_name(game_id, team.team_id)).casefold() \
                 != name.casefold():
-            raise Refused("code_taken", team=team.name or "")
+            raise Refused("code_taken")  # naming the team would give its name away
         token = sign(self.secret, Session(game_id, "team", team.team_id))
         return {"game_id": game_id, "team_id": team.team_id, "token": token,
                 "team_name": self._names[game_id][team.team_id]}
@@ -306,11 +307,31 @@ class Workshop:
                 return code
 
 
+MAX_GAME_FIRMS = 2_000  # a game's world is built and stepped on the server's event loop
+
+
 def _scenario(ref: ScenarioRef, overrides: list[str]) -> Scenario:
     try:
-        return load_game_scenario(ref, overrides)
+        scenario = load_game_scenario(ref, overrides)
     except ScenarioError as error:
         raise Refused("bad_scenario", 422, detail=str(error)) from None
+    firms = len(scenario.firms) + sum(sum(r.firms.values()) for r in scenario.regions.values())
+    if firms > MAX_GAME_FIRMS:
+        raise Refused("scenario_too_large", 422, firms=firms, max_firms=MAX_GAME_FIRMS)
+    return scenario
+
+
+def team_name(text: str) -> str:
+    """A team name in NFKC form, stripped; refused unless it is printable text.
+
+    Raises:
+        Refused: ``bad_team_name`` for control, format (zero-width, bidirectional
+            override) or other unprintable characters, or nothing left after stripping.
+    """
+    name = unicodedata.normalize("NFKC", text).strip()
+    if not name or not name.isprintable():
+        raise Refused("bad_team_name", 422)
+    return name
 
 
 def _first_error(error: ValidationError) -> str:
