@@ -394,16 +394,27 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
                         help="override a scenario field, e.g. exchange.band=0.3 (repeatable)")
 
 
+_MAX_SEED = 2**63 - 1  # the largest seed the results store's BIGINT columns hold
+
+
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, not {text!r}")
+    if not _ascii_digits(text) or not 1 <= int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100000, "
+                                         f"not {text!r}")
     return int(text)
 
 
 def _seed(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"the seed must be a whole number >= 0, not {text!r}")
+    if not _ascii_digits(text) or int(text) > _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"the seed must be a whole number from 0 to "
+                                         f"2**63 - 1, not {text[:40]!r}")
     return int(text)
+
+
+def _ascii_digits(text: str) -> bool:
+    """Only 0-9: ``str.isdigit`` also takes Arabic-Indic and other digits, and ``int``
+    reads them."""
+    return text.isascii() and text.isdigit() and len(text) <= 30
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:

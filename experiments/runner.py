@@ -44,7 +44,7 @@ from experiments.catalog import (RUNS, CatalogWriter, RunRecord, complete_runs, 
 from experiments.design import Plan, RunTask, plan_experiment
 from experiments.progress import ProgressBar
 from experiments.spec import ExperimentError, ExperimentSpec, load_experiment
-from experiments.store import MANIFEST, OutputExists, verify_run, write_run
+from experiments.store import MANIFEST, OutputExists, check_output, verify_run, write_run
 
 __all__ = ["Backend", "ExperimentResult", "execute_run", "experiment_status", "read_plan",
            "resume_experiment", "run_experiment"]
@@ -391,6 +391,11 @@ def _create_folder(folder: Path, plan: Plan) -> None:
                               f"`cgx experiment resume {folder}`, or choose another directory")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ExperimentError(f"{folder} exists and is not empty; choose another directory")
+    if not folder.exists():
+        try:
+            check_output(folder)  # under a file, or in a folder that is not writable
+        except OutputExists as error:
+            raise ExperimentError(str(error)) from None
     folder.mkdir(parents=True, exist_ok=True)
     _write_atomically(folder / DEFINITION, plan.definition)
     _write_atomically(folder / PLAN, plan.to_json())  # last: it marks the directory

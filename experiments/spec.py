@@ -19,6 +19,7 @@ errors naming the field. ``experiments.design`` turns a spec into runs.
 
 from __future__ import annotations
 
+import math
 import re
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeInt, ValidationEr
 
 from scenarios.files import describe, find_file, parse_mapping, read_text
 from scenarios.results import COLUMNS
+from scenarios.schema.base import Strict as ScenarioStrict
 
 __all__ = [
     "DEFAULT_KPIS", "DEFAULT_TABLES", "ExperimentError", "ExperimentSpec", "Factor",
@@ -58,12 +60,16 @@ def metric_names() -> tuple[str, ...]:
     return tuple(c for c in COLUMNS["kpis"] if c not in _NOT_METRICS)
 
 
+MAX_POINTS = 5_000
+MAX_RUNS = 1_000_000
+
+
 class ExperimentError(ValueError):
     """An experiment could not be read, planned, run or stored; the message says why."""
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Strict(ScenarioStrict):
+    """Strict experiment data: as strict as scenario data (see ``scenarios.schema.base``)."""
 
 
 class Factor(Strict):
@@ -214,7 +220,32 @@ class ExperimentSpec(Strict):
                 self._check_factors("levels")
             case LatinHypercube() | Sobol():
                 self._check_factors("range")
+        self._size_fits()
         return self
+
+    def point_count(self) -> int:
+        """How many design points the design makes, computed without making them."""
+        match self.design:
+            case ScenarioList(scenarios=entries):
+                return len(entries)
+            case Factorial():
+                return math.prod(len(f.levels or ()) for f in self.factors)
+            case LatinHypercube(samples=samples):
+                return samples
+            case Sobol(n=n, second_order=second):
+                return n * ((2 if second else 1) * len(self.factors) + 2)
+        raise AssertionError(self.design)
+
+    def _size_fits(self) -> None:
+        points = self.point_count()
+        if points > MAX_POINTS:
+            raise ValueError(f"design: {points:,} points, more than the {MAX_POINTS:,} an "
+                             "experiment may have (each point's scenario is resolved "
+                             "before any run)")
+        if points * self.replications > MAX_RUNS:
+            raise ValueError(f"replications: {points:,} points x {self.replications:,} "
+                             f"replications = {points * self.replications:,} runs, more "
+                             f"than the {MAX_RUNS:,} an experiment may have")
 
     def _check_factors(self, needed: str) -> None:
         if self.scenario is None:

@@ -48,10 +48,12 @@ def check_output(out: Path | str, *, overwrite: bool = False) -> None:
     refused, so that overwriting never deletes a directory that is not a run.
 
     Raises:
-        OutputExists: ``out`` is taken; the message names the path.
+        OutputExists: ``out`` is taken, or cannot be created (under a file or in a folder
+            that is not writable); the message names the path.
     """
     out = Path(out)
     if not out.exists() and not out.is_symlink():
+        _check_creatable(out)
         return
     if not overwrite:
         raise OutputExists(f"{out} exists already; choose another output directory "
@@ -61,6 +63,21 @@ def check_output(out: Path | str, *, overwrite: bool = False) -> None:
     if not replaceable:
         raise OutputExists(f"{out} is not a run directory (no {MANIFEST}); "
                            "refusing to replace it")
+
+
+def _check_creatable(out: Path) -> None:
+    """Check that ``out`` can be made: its nearest existing ancestor is a writable folder.
+
+    Raises:
+        OutputExists: an ancestor is a file, or the folder is not writable.
+    """
+    parent = out.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputExists(f"{out}: cannot be created, {parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputExists(f"{out}: cannot be created, {parent} is not writable")
 
 
 def write_run(result: RunResult, out: Path | str, *, overwrite: bool = False,

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from scenarios.files import describe, find_file, parse_mapping, read_text
+from scenarios.files import describe, find_file, load_yaml, parse_mapping, read_text
 from scenarios.schema import Scenario
 
 
@@ -102,8 +102,8 @@ def _apply_override(data: dict[str, Any], item: str, path: Path) -> None:
     if not sep or not key:
         raise ScenarioError(f"{path}: override {item!r} must look like dotted.path=value")
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+        value = load_yaml(raw)
+    except (yaml.YAMLError, RecursionError):
         raise ScenarioError(f"{path}: override {key}: cannot parse value {raw!r}") from None
     node: Any = data
     parts = key.split(".")

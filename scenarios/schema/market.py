@@ -22,6 +22,27 @@ class CalendarSpec(Strict):
     sessions: list[tuple[Time, Time]] = [("09:30", "11:30"), ("13:00", "15:00")]
     call_auction_open: Time | None = "09:15"
 
+    @model_validator(mode="after")
+    def _sessions_in_order(self) -> CalendarSpec:
+        """Sessions open before they close, follow one another, and the opening call
+        comes before the first; ``HH:MM`` strings compare as times."""
+        if not self.sessions:
+            raise ValueError("sessions: at least one trading session")
+        previous_end = "00:00"
+        for k, (start, end) in enumerate(self.sessions):
+            if not start < end:
+                raise ValueError(f"sessions.{k}: opens at {start}, not before it closes "
+                                 f"at {end}")
+            if start < previous_end:
+                raise ValueError(f"sessions.{k}: opens at {start}, before the previous "
+                                 f"session closes at {previous_end}")
+            previous_end = end
+        first = self.sessions[0][0]
+        if self.call_auction_open is not None and not self.call_auction_open < first:
+            raise ValueError(f"call_auction_open: {self.call_auction_open} is not before "
+                             f"the first session at {first}")
+        return self
+
 
 class Autarky(Strict):
     kind: Literal["autarky"]
@@ -105,8 +126,11 @@ class RegulatorSpec(Strict):
     cut_next_allocation: bool = True
 
 
+MAX_FIRMS = 20_000  # per scenario; the built-ins have at most a few hundred
+
+
 class RegionSpec(Strict):
-    firms: dict[str, NonNegativeInt] = {}
+    firms: dict[str, Annotated[int, Field(ge=0, le=MAX_FIRMS)]] = {}
     regulator: RegulatorSpec
 
 

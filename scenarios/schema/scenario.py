@@ -9,7 +9,7 @@ from pydantic import Field, NonNegativeInt, model_validator
 
 from scenarios.schema.base import Pollutant, Region, Strict
 from scenarios.schema.credit import BanksSpec, RatingsSpec, ShockSpec
-from scenarios.schema.market import (CalendarSpec, ExchangeSpec, FirmSpec, PollutantSpec,
+from scenarios.schema.market import (MAX_FIRMS, CalendarSpec, ExchangeSpec, FirmSpec, PollutantSpec,
                                      RegionSpec, SectorSpec, TradingSpec)
 from scenarios.schema.resources import ForestSpec, WaterSpec
 from scenarios.schema.river import Bet, Graded, MarketOnly, Pool, RiverSpec
@@ -27,7 +27,7 @@ class Scenario(Strict):
     pollutants: dict[Pollutant, PollutantSpec]
     sectors: dict[str, SectorSpec] = {}
     regions: dict[Region, RegionSpec]
-    firms: list[FirmSpec] = []
+    firms: Annotated[list[FirmSpec], Field(max_length=MAX_FIRMS)] = []
     ratings: RatingsSpec = RatingsSpec()
     banks: BanksSpec | None = None
     stress: list[ShockSpec] = []
@@ -64,8 +64,12 @@ class Scenario(Strict):
                 missing = set(self.regions) - set(getattr(pollutant_spec, field))
                 if missing:
                     raise ValueError(f"pollutants.{name}.{field}: missing {sorted(missing)}")
-        if not self.firms and not any(sum(r.firms.values()) for r in self.regions.values()):
+        total = len(self.firms) + sum(sum(r.firms.values()) for r in self.regions.values())
+        if not total:
             raise ValueError("regions: the scenario has no firms")
+        if total > MAX_FIRMS:
+            raise ValueError(f"regions: {total:,} firms, more than the {MAX_FIRMS:,} a "
+                             "scenario may have")
         if len({f.name for f in self.firms}) != len(self.firms):
             raise ValueError("firms: names must be unique")
         for k, shock in enumerate(self.stress):
