@@ -372,12 +372,32 @@ def _add_workshop(commands: Commands) -> None:
     serve.add_argument("--db", type=Path, default=Path("workshop.db"), metavar="FILE",
                        help="SQLite file of the games (default: workshop.db)")
     serve.set_defaults(handler=_workshop_serve)
+    rotate = actions.add_parser("rotate-secret", help="replace the token-signing secret",
+                                description="Replace the secret that signs workshop tokens "
+                                "(DB.secret); every join and console link stops working.")
+    rotate.add_argument("--db", type=Path, default=Path("workshop.db"), metavar="FILE",
+                        help="SQLite file of the games (default: workshop.db)")
+    rotate.set_defaults(handler=_workshop_rotate)
 
 
 def _workshop_serve(args: argparse.Namespace) -> int:
     from workshop import serve
 
     return serve(args.host, args.port, args.db)
+
+
+def _workshop_rotate(args: argparse.Namespace) -> int:
+    from workshop.store import Store
+
+    if not args.db.is_file():
+        raise FileNotFoundError(2, "No such file", str(args.db))
+    store = Store(args.db)
+    try:
+        store.rotate_secret()
+    finally:
+        store.close()
+    print(f"new token secret in {store.secret_path}; restart the server")
+    return 0
 
 
 # ---- shared ----------------------------------------------------------------------------

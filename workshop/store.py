@@ -8,7 +8,9 @@ survives the server process dying (not the machine losing power mid-write).
 
 Tables (all times of day in UTC ISO format)::
 
-    meta(key, value)                          schema version, the token secret
+    meta(key, value)                          schema version
+
+The token-signing secret is in its own file, ``<db>.secret``, readable by its owner only.
     games(game_id, created_utc, settings_json, status, clock)
     teams(game_id, team_id, firm, join_code, name, joined_utc)
     actions(game_id, seq, at, kind, team_id, payload_json, recorded_utc)
@@ -17,6 +19,7 @@ Tables (all times of day in UTC ISO format)::
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -81,13 +84,29 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def secret_path(self) -> Path:
+        """The file of the token-signing secret: ``<db>.secret`` beside the database."""
+        return self.path.with_name(self.path.name + ".secret")
+
     def secret(self) -> bytes:
-        """The server's token-signing secret, made on first use and kept in the file."""
-        value = self._meta("token_secret")
-        if value is None:
-            value = secrets.token_hex(32)
-            self._set_meta("token_secret", value)
-        return bytes.fromhex(value)
+        """The server's token-signing secret, from its own file (owner-only, 0600).
+
+        Made on first use. A secret kept in the database by an earlier version moves to
+        the file (so its tokens stay valid) and leaves the database.
+        """
+        path = self.secret_path
+        if not path.exists():
+            legacy = self._meta("token_secret")
+            _write_secret(path, legacy or secrets.token_hex(32), replace=False)
+        if self._meta("token_secret") is not None:
+            self._db.execute("DELETE FROM meta WHERE key = 'token_secret'")
+        path.chmod(0o600)
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+    def rotate_secret(self) -> None:
+        """Replace the signing secret: every token signed so far stops working."""
+        _write_secret(self.secret_path, secrets.token_hex(32), replace=True)
 
     # ---- games and teams -----------------------------------------------------------------
 
@@ -191,6 +210,26 @@ class _transaction:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _write_secret(path: Path, value: str, *, replace: bool) -> None:
+    """Write the secret to ``path`` with mode 0600 from the start (never readable by
+    others, not even for a moment), atomically."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as file:
+        file.write(value + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    if replace:
+        os.replace(temporary, path)
+    else:
+        try:
+            os.link(temporary, path)  # fails if another server made it meanwhile
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
 
 
 def _utc() -> str:

@@ -94,3 +94,33 @@ def test_malformed_first_frame_is_one_log_line(frame: Any, serve: Callable[[], T
     assert len(records) == 1 and records[0].exc_info is None
     assert "\n" not in records[0].getMessage()
     assert host.get("overview").status_code == 200  # the server still answers
+
+
+def test_the_secret_is_in_its_own_owner_only_file(serve: Callable[[], TestClient],
+                                                   new_game: Any, tmp_path: Any) -> None:
+    import sqlite3
+
+    client = serve()
+    host, _ = new_game(client)
+    secret = tmp_path / "workshop.db.secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    db = sqlite3.connect(tmp_path / "workshop.db")
+    try:
+        rows = db.execute("SELECT key FROM meta WHERE key = 'token_secret'").fetchall()
+    finally:
+        db.close()
+    assert rows == []
+    assert host.get("overview").status_code == 200
+
+
+def test_rotating_the_secret_ends_every_token(serve: Callable[[], TestClient], new_game: Any,
+                                              tmp_path: Any) -> None:
+    from experiments.cli import main
+
+    client = serve()
+    host, _ = new_game(client)
+    client.__exit__(None, None, None)
+    assert main(["workshop", "rotate-secret", "--db", str(tmp_path / "workshop.db")]) == 0
+    again = serve()
+    answer = again.get(f"/api/games/{host.game_id}/overview", headers=host.headers)
+    assert answer.status_code == 401
