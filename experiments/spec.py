@@ -60,7 +60,7 @@ def metric_names() -> tuple[str, ...]:
     return tuple(c for c in COLUMNS["kpis"] if c not in _NOT_METRICS)
 
 
-MAX_POINTS = 5_000
+MAX_POINTS = 20_000
 MAX_RUNS = 1_000_000
 
 
