@@ -44,6 +44,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_code": ("No team has that join code.", "没有与该加入码对应的队伍。"),
     "code_taken": ("That code and team name do not match; check both, or ask the "
                    "facilitator.", "加入码与队伍名称不符；请检查两者，或询问主持人。"),
+    "too_slow": ("The server took too long to prepare that scenario; try a smaller one.",
+                 "服务器准备该情景用时过长，请尝试较小的情景。"),
     "too_many_attempts": ("Too many attempts; wait a minute and try again.",
                           "尝试次数过多，请稍候一分钟再试。"),
     "bad_team_name": ("A team name is printable text: no control, zero-width or "

@@ -178,7 +178,13 @@ def _add_api(app: FastAPI) -> None:  # noqa: C901  (one registration per endpoin
 
     @app.post("/api/preview")
     async def preview(body: Preview) -> dict[str, Any]:
-        return workshop().preview(body)
+        # Building a world takes a while; off the event loop, every other request goes on.
+        try:
+            answer: dict[str, Any] = await asyncio.wait_for(
+                asyncio.to_thread(workshop().preview, body), timeout=PREVIEW_SECONDS)
+        except asyncio.TimeoutError:
+            raise Refused("too_slow", 503) from None
+        return answer
 
     @app.post("/api/games", status_code=201)
     async def create(body: CreateGame) -> dict[str, Any]:
@@ -328,6 +334,8 @@ async def _run_clock(app: FastAPI, tick_seconds: float) -> None:
         except Exception:  # a failing game must not stop the clock of the others
             log.exception("clock tick failed")
 
+
+PREVIEW_SECONDS = 20.0  # a preview that takes longer is answered ``too_slow``
 
 # ---- guards -------------------------------------------------------------------------------
 

@@ -124,3 +124,10 @@ def test_rotating_the_secret_ends_every_token(serve: Callable[[], TestClient], n
     again = serve()
     answer = again.get(f"/api/games/{host.game_id}/overview", headers=host.headers)
     assert answer.status_code == 401
+
+
+def test_a_preview_still_answers(serve: Callable[[], TestClient]) -> None:
+    client = serve()
+    answer = client.post("/api/preview", json={"scenario": {"name": "tiny"}, "teams": 2})
+    assert answer.status_code == 200, answer.json()
+    assert len(answer.json()["firms"]) == 24 and len(answer.json()["suggested"]) == 2
