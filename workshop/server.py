@@ -169,7 +169,7 @@ def _add_api(app: FastAPI) -> None:  # noqa: C901  (one registration per endpoin
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
-        return {"ok": True}
+        return {"ok": True, "games_in_memory": workshop().in_memory()}
 
     @app.get("/api/scenarios")
     async def scenarios() -> dict[str, Any]:
@@ -331,6 +331,8 @@ async def _run_clock(app: FastAPI, tick_seconds: float) -> None:
             for game in workshop.tick():
                 hub.publish(game, game.drain(every_team=full))
             hub.flush_overviews()
+            if full:
+                workshop.evict_idle()
         except Exception:  # a failing game must not stop the clock of the others
             log.exception("clock tick failed")
 

@@ -27,6 +27,8 @@ from workshop.store import Store
 from workshop.tokens import BadToken, Session, sign, verify
 
 CHECKPOINT_SECONDS = 1.0  # how often a running clock's position is written
+IDLE_SECONDS = 3600.0  # a game not running and unused this long leaves memory
+MAX_GAMES_IN_MEMORY = 50  # beyond this, the least recently used idle games leave first
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
@@ -83,6 +85,7 @@ class Workshop:
         self._names: dict[str, dict[int, str]] = {}
         self._codes: dict[str, dict[int, str]] = {}
         self._last_wall: dict[str, float] = {}
+        self._used: dict[str, float] = {}
         self._break_since: dict[str, float] = {}
         self._checkpoint: dict[str, tuple[float, int]] = {}
 
@@ -189,7 +192,35 @@ class Workshop:
             Refused: ``unknown_game`` (404).
         """
         game = self._games.get(game_id)
-        return game if game is not None else self._load(game_id)
+        if game is None:
+            game = self._load(game_id)
+        self._used[game_id] = self._wall()
+        return game
+
+    def in_memory(self) -> int:
+        """How many games are held in memory (the others wait in the database)."""
+        return len(self._games)
+
+    def evict_idle(self) -> list[str]:
+        """Let games that are not running leave memory once idle for ``IDLE_SECONDS``, or
+        the least recently used of them while more than ``MAX_GAMES_IN_MEMORY`` are held.
+
+        Nothing is lost: a game is rebuilt from the database when next used.
+
+        Returns:
+            The ids of the games that left memory.
+        """
+        now = self._wall()
+        idle = sorted((self._used.get(gid, 0.0), gid) for gid, game in self._games.items()
+                      if game.status not in ("open", "break"))
+        excess = len(self._games) - MAX_GAMES_IN_MEMORY
+        gone: list[str] = []
+        for used, gid in idle:
+            if now - used >= IDLE_SECONDS or len(gone) < excess:
+                self.store.set_clock(gid, self._games[gid].now)
+                self._forget(gid)
+                gone.append(gid)
+        return gone
 
     def names(self, game_id: str) -> dict[int, str]:
         return self._names[game_id]
@@ -286,6 +317,7 @@ class Workshop:
 
     def _forget(self, game_id: str) -> None:
         self._games.pop(game_id, None)
+        self._used.pop(game_id, None)
         self._last_wall.pop(game_id, None)
         self._break_since.pop(game_id, None)
         self._checkpoint.pop(game_id, None)

@@ -131,3 +131,23 @@ def test_a_preview_still_answers(serve: Callable[[], TestClient]) -> None:
     answer = client.post("/api/preview", json={"scenario": {"name": "tiny"}, "teams": 2})
     assert answer.status_code == 200, answer.json()
     assert len(answer.json()["firms"]) == 24 and len(answer.json()["suggested"]) == 2
+
+
+def test_ended_idle_games_leave_memory_and_come_back(serve: Callable[[], TestClient],
+                                                     new_game: Any, wall: Any) -> None:
+    from workshop.service import IDLE_SECONDS
+
+    client = serve()
+    host, _ = new_game(client)
+    assert host.control("end_game").status_code == 200
+    before = host.get("overview").json()
+    time.sleep(0.5)  # the end's updates are sent (each use of a game counts)
+    wall.now += IDLE_SECONDS + 1
+    deadline = time.monotonic() + 5
+    while client.get("/api/health").json()["games_in_memory"] and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.get("/api/health").json()["games_in_memory"] == 0
+    after = host.get("overview").json()
+    assert after["teams"] == before["teams"] and after["clock"] == before["clock"]
+    assert client.get("/api/health").json()["games_in_memory"] == 1
