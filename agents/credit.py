@@ -25,6 +25,7 @@ import numpy as np
 
 from agents.banks import Bank, CreditPolicy, JointRules, Loan, Purpose, Regime
 from agents.collateral import Collateral, Event
+from agents.committee import Ballot, allocate, forms, passes
 from agents.firms import Firms
 from agents.ratings import grade_of
 from agents.risk import asset_correlation, draw_defaults, risk_weighted_assets
@@ -373,36 +374,61 @@ class Credit:
         return granted
 
     def _committee_firm(self, firm: int, amount: int) -> bool:
-        lenders = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0]
-        total = sum(b.exposure_fen.get(firm, 0) for b in lenders) + amount
-        return len(lenders) >= self.joint.min_banks or total >= self.joint.voluntary_yuan * 100
+        """Whether the 2018 rules put the firm's loans before a committee: enough lending
+        banks *and* enough financing, counting the request (:func:`agents.committee.forms`)."""
+        lenders = sum(b.exposure_fen.get(firm, 0) > 0 for b in self.banks.values())
+        return forms(lenders, (int(self._debt[firm]) + amount) / 100, self.joint)
 
     def _committee_loan(self, firm: int, amount: int, purpose: Purpose, rate: float,
                         month: int) -> int:
-        """The committee's one ceiling across all banks, early warning, a vote weighted by
-        claims, and a syndicate led by the largest lender."""
+        """The committee's one ceiling across all banks, early warning, a vote of the
+        members weighted by claims (abstentions left out), and a syndicate pro rata to
+        capital among the banks voting yes (:mod:`agents.committee`)."""
         debt = int(self._debt[firm])
         account = self.firms.ids[firm]
         if debt > self.ceiling_fen(firm) or grade_of(self.firms.env_score[firm]) >= 2:
             self._event(month, "early_warning", account, "", amount / 100, "credit frozen")
             return 0
         amount = min(amount, self.ceiling_fen(firm) - debt)
-        members = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0] or \
-            list(self._bank_order(firm))[: self.joint.min_banks]
-        claims = {b.name: max(b.exposure_fen.get(firm, 0), 1) for b in members}
-        green = purpose == "abatement"
-        room = {b.name: self._room_fen(b, firm, green) for b in members}
-        yes = {name: fen for name, fen in room.items() if fen > 0}
-        if sum(claims[n] for n in yes) < self.joint.vote_threshold * sum(claims.values()):
-            self._event(month, "committee_refusal", account, "", amount / 100, "vote")
-            return 0
-        weight = sum(claims[n] for n in yes)
-        shares = {n: claims[n] / weight for n in yes}
-        amount = min(amount, *(int(yes[n] / s) for n, s in shares.items()))
         if amount < self.demand.min_loan_yuan * 100:
+            return 0  # at the ceiling: nothing to vote on
+        green = purpose == "abatement"
+        room = {b.name: self._capacity(b, firm, green) for b in self._members(firm)}
+        ballots = [self._ballot(self.banks[name], firm, fen, reason)
+                   for name, (fen, reason) in room.items()]
+        for b in ballots:
+            self._event(month, "committee_vote", account, b.bank, b.claims_fen / 100,
+                        f"{b.vote}: {b.reason}" if b.reason else b.vote)
+        if not passes(ballots, self.joint.vote_threshold):
+            everyone_out = all(b.vote == "abstain" for b in ballots)
+            self._event(month, "committee_refusal", account, "", amount / 100,
+                        "every member abstained" if everyone_out else "vote")
             return 0
-        self._book_loan(firm, amount, purpose, rate, shares, month, True)
-        return amount
+        yes = [b.bank for b in ballots if b.vote == "yes"]
+        parts = allocate(amount, {n: self.banks[n].capital_yuan for n in yes},
+                         {n: room[n][0] for n in yes})
+        granted = sum(parts.values())
+        if granted < self.demand.min_loan_yuan * 100:
+            return 0
+        self._book_loan(firm, granted, purpose, rate,
+                        {n: fen / granted for n, fen in parts.items()}, month, True)
+        return granted
+
+    def _members(self, firm: int) -> list[Bank]:
+        """The committee: every bank of the scenario (both regions) when the rules are
+        cross-border, else the firm's home-region banks; in name order."""
+        region = self.firms.region[firm]
+        return sorted((b for b in self.banks.values()
+                       if self.joint.cross_border or b.region == region),
+                      key=lambda b: b.name)
+
+    def _ballot(self, bank: Bank, firm: int, room: int, reason: str) -> Ballot:
+        claims = bank.exposure_fen.get(firm, 0)
+        if reason == "capital floor":
+            return Ballot(bank.name, "no", claims, reason)
+        if room < self.demand.min_loan_yuan * 100:
+            return Ballot(bank.name, "abstain", claims, reason or "no room")
+        return Ballot(bank.name, "yes", claims)
 
     def _bank_order(self, firm: int) -> list[Bank]:
         """Home-region banks first, each group in a random order."""
@@ -415,12 +441,21 @@ class Credit:
         """What the bank may still lend the firm: the single-borrower limit and its cash,
         nothing below the capital floor, and no green loans while its green NPL ratio is
         past its tolerance."""
+        return self._capacity(bank, firm, green)[0]
+
+    def _capacity(self, bank: Bank, firm: int, green: bool) -> tuple[int, str]:
+        """:meth:`_room_fen` with the limit that binds: ``capital floor``, ``green lending
+        paused``, ``single-borrower limit``, ``cash`` or empty when none does."""
+        if self._capital_ratio(bank) < self.policy.min_car:
+            return 0, "capital floor"
+        if green and not bank.green_lending_open:
+            return 0, "green lending paused"
         limit = int(self.policy.single_borrower_share * bank.capital_yuan * 100)
-        cash = self.registry.cash(bank.account)
-        if self._capital_ratio(bank) < self.policy.min_car or (
-                green and not bank.green_lending_open):
-            return 0
-        return max(0, min(limit - bank.exposure_fen.get(firm, 0), cash))
+        headroom = max(0, limit - bank.exposure_fen.get(firm, 0))
+        cash = max(0, self.registry.cash(bank.account))
+        if headroom <= cash:
+            return headroom, "single-borrower limit" if headroom < limit else ""
+        return cash, "cash"
 
     def _book_loan(self, firm: int, amount: int, purpose: Purpose, rate: float,
                    shares: dict[str, float], month: int, committee: bool) -> Loan:

@@ -85,12 +85,22 @@ def credit_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, obje
         "credit_rationing": _ratio(requested - loans["principal_yuan"].sum(), requested),
         "over_borrowing_yuan": float(np.maximum(debt - ceiling, 0).sum()),
         "credit_losses_yuan": float(loans["loss_yuan"].sum()),
-        "cross_region_lending_share": _ratio(
-            loans.loc[loans["cross_region"].astype(bool), "principal_yuan"].sum(),
-            loans["principal_yuan"].sum()),
+        "cross_region_lending_share": _ratio(_cross_region_principal(world),
+                                             loans["principal_yuan"].sum()),
         "loan_defaults": int(defaulted.sum()),
         "min_capital_ratio": float(months["capital_ratio"].min()),
     }
+
+
+def _cross_region_principal(world: World) -> float:
+    """Principal lent by banks of the other region than the borrower's, yuan: a
+    syndicated loan counts for the shares of its foreign lenders only."""
+    credit = world.credit
+    assert credit is not None
+    region = world.firms.region
+    return sum(ln.principal_fen / 100 * sum(
+        share for bank, share in ln.shares.items()
+        if credit.banks[bank].region != region[ln.borrower]) for ln in credit.loans)
 
 
 def _ratio(a: float, b: float) -> float:

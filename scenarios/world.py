@@ -242,7 +242,7 @@ def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
         ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance)
     j, d = spec.joint, spec.demand
     return Credit(clock, venue, registry, firms, banks, policy,
-                  JointRules(j.min_banks, j.mandatory_yuan, j.voluntary_yuan, j.vote_threshold),
+                  JointRules(**j.model_dump()),
                   spec.regime, spec.reporting_lag_months, CreditDemand(**d.model_dump()),
                   streams)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt,
+                      model_validator)
 
 from scenarios.schema.base import Pollutant, Region, Strict
 
@@ -44,13 +45,25 @@ class CreditPolicySpec(Strict):
 
 
 class JointSpec(Strict):
-    """Joint credit committee thresholds (银保监发〔2018〕24号), scaled by 1/100 for
-    district firms; the 2/3 vote is the commonly quoted supermajority [L]."""
+    """Joint credit committee thresholds (银保监发〔2018〕24号, art. 3: at least 3 banks *and*
+    at least 5 bn yuan, mandatory; at least 3 banks and 2-5 bn, voluntary), scaled by 1/100
+    for district firms; the 2/3 vote is the commonly quoted supermajority [L]."""
 
     min_banks: PositiveInt = 3
     mandatory_yuan: PositiveFloat = 5e7
     voluntary_yuan: PositiveFloat = 2e7
     vote_threshold: Annotated[float, Field(gt=0, le=1)] = 2 / 3
+    voluntary_joins: bool = Field(
+        True, description="banks set up a committee in the voluntary band too [L]")
+    cross_border: bool = Field(
+        True, description="banks of both regions sit on the committee and syndicate "
+        "(Chengdu-Chongqing 双城贷 practice, reference s. 6); false: home-region banks only")
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> JointSpec:
+        if self.voluntary_yuan > self.mandatory_yuan:
+            raise ValueError("joint.voluntary_yuan: above joint.mandatory_yuan")
+        return self
 
 
 class DemandSpec(Strict):
