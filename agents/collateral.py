@@ -55,7 +55,8 @@ class Collateral:
 
     def pledge(self, loan: Loan, lead: Bank, any_zone: bool, month: int) -> None:
         """Secure a working-capital loan with the firm's rights, where the lead bank
-        recognises them (its own region's, or any when ``any_zone``: the joint committee).
+        recognises them: its own region's, or any when ``any_zone`` (pledges are shared on the
+        credit-information platform, so it can see and register pledges in either region).
 
         Pollution rights come first, at ``policy.ltv``, and the loan falls due in the year's
         last month so that they are free again for the true-up (none are pledged in that

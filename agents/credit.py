@@ -27,6 +27,7 @@ from agents.banks import Bank, CreditPolicy, JointRules, Loan, Purpose, Regime
 from agents.collateral import Collateral, Event
 from agents.committee import Ballot, allocate, forms, passes
 from agents.firms import Firms
+from agents.platform import CreditPlatform
 from agents.ratings import grade_of
 from agents.risk import asset_correlation, draw_defaults, risk_weighted_assets
 from agents.streams import Streams
@@ -72,11 +73,11 @@ class Credit:
 
     def __init__(self, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
                  banks: list[Bank], policy: CreditPolicy, joint: JointRules, regime: Regime,
-                 reporting_lag_months: int, demand: CreditDemand, streams: Streams) -> None:
+                 platform: CreditPlatform, demand: CreditDemand, streams: Streams) -> None:
         self.venue, self.registry, self.firms = venue, registry, firms
         self.banks = {b.name: b for b in banks}
         self.policy, self.joint, self.regime = policy, joint, regime
-        self.lag = reporting_lag_months
+        self.platform = platform
         self.demand = demand
         self.streams = streams
         self.loans: list[Loan] = []
@@ -95,7 +96,6 @@ class Credit:
         self.target_leverage = demand.target_leverage * leverage.lognormal(
             -sigma**2 / 2, sigma, len(firms))
         self._ids = itertools.count(1)
-        self._debt_history: list[np.ndarray] = []
         self._debt = np.zeros(len(firms), dtype=np.int64)  # kept in step with exposures
         self._loans_of: dict[int, list[Loan]] = defaultdict(list)
         self._pd = np.zeros(len(firms))  # PDs of the month, fixed at its start
@@ -118,7 +118,7 @@ class Credit:
             self._service(loan, month)
         self._fail_firms(month)
         self._margin_calls(month)
-        self._debt_history.append(self.debt_fen())
+        self.platform.record(self.debt_fen(), grade_of(self.firms.env_score))
         for firm, purpose, amount in self._requests(month):
             self.request(firm, amount, purpose, month)
         self._book_month(month)
@@ -184,9 +184,9 @@ class Credit:
         if loan.purpose == "abatement" or loan.collateral_units:
             return False
         firm = loan.borrower
-        if self.policy.rate(int(grade_of(self.firms.env_score[firm])), False) is None:
-            return False
         lead = self.banks[loan.lead]
+        if self.policy.rate(self._seen_grade(lead, firm), False) is None:
+            return False
         seen = self._seen_debt_fen(lead, firm) if self.regime != "joint_committee" \
             else int(self._debt[firm])
         if loan.committee and seen > self.ceiling_fen(firm):
@@ -326,17 +326,21 @@ class Credit:
 
     def request(self, firm: int, amount_fen: int, purpose: Purpose, month: int) -> int:
         """Ask the banks for a loan; return the amount granted, fen."""
-        grade = int(grade_of(self.firms.env_score[firm]))
-        green = purpose == "abatement"
-        rate = self.policy.rate(grade, green)
         account = self.firms.ids[firm]
-        if rate is None or self.defaulted[firm]:
-            self._deny(month, account, amount_fen, "rating" if rate is None else "defaulted")
+        if self.defaulted[firm]:
+            self._deny(month, account, amount_fen, "defaulted")
             return 0
         if self.regime == "joint_committee" and self._committee_firm(firm, amount_fen):
-            granted = self._committee_loan(firm, amount_fen, purpose, rate, month)
+            # The committee's ledger shows the firm's true grade to every member.
+            rate = self.policy.rate(int(grade_of(self.firms.env_score[firm])),
+                                    purpose == "abatement")
+            granted = 0 if rate is None else self._committee_loan(firm, amount_fen, purpose,
+                                                                 rate, month)
         else:
-            granted = self._bilateral_loans(firm, amount_fen, purpose, rate, month)
+            granted, rate = self._bilateral_loans(firm, amount_fen, purpose, month)
+        if rate is None:
+            self._deny(month, account, amount_fen, "rating")
+            return 0
         if granted < amount_fen:
             self._deny(month, account, amount_fen - granted, "limit")
         if granted and purpose == "abatement":
@@ -350,28 +354,37 @@ class Credit:
         return int(self.policy.ebitda_multiple * self.firms.current_profit_yuan[firm] * 100)
 
     def _seen_debt_fen(self, bank: Bank, firm: int) -> int:
-        """What a bank knows of a firm's debt under the regime."""
-        if self.regime == "independent":
-            return bank.exposure_fen.get(firm, 0)
-        if self.lag == 0:
-            return int(self._debt[firm])
-        history = self._debt_history
-        lagged = history[max(0, len(history) - 1 - self.lag)] if history else None
-        return int(lagged[firm]) if lagged is not None else 0
+        """What a bank knows of a firm's debt: the platform's total when debts are shared,
+        else its own loans."""
+        seen = self.platform.debt_fen(firm, int(self._debt[firm]))
+        return bank.exposure_fen.get(firm, 0) if seen is None else seen
 
-    def _bilateral_loans(self, firm: int, amount: int, purpose: Purpose, rate: float,
-                         month: int) -> int:
-        granted = 0
+    def _seen_grade(self, bank: Bank, firm: int) -> int:
+        """The environmental grade a bank sees (:meth:`CreditPlatform.grade`)."""
+        return self.platform.grade(firm, int(grade_of(self.firms.env_score[firm])),
+                                   bank.region == self.firms.region[firm])
+
+    def _bilateral_loans(self, firm: int, amount: int, purpose: Purpose, month: int
+                         ) -> tuple[int, float | None]:
+        """Banks lend in turn, each at the rate of the grade it sees and up to the ceiling
+        less the debt it sees; return the amount granted and the last rate offered (None
+        when every bank refused the firm for its grade)."""
+        granted, offered = 0, None
+        green = purpose == "abatement"
         for bank in self._bank_order(firm):
+            rate = self.policy.rate(self._seen_grade(bank, firm), green)
+            if rate is None:
+                continue
+            offered = rate
             room = min(amount - granted,
                        self.ceiling_fen(firm) - self._seen_debt_fen(bank, firm),
-                       self._room_fen(bank, firm, purpose == "abatement"))
+                       self._room_fen(bank, firm, green))
             if room >= self.demand.min_loan_yuan * 100:
                 self._book_loan(firm, room, purpose, rate, {bank.name: 1.0}, month, False)
                 granted += room
             if granted >= amount:
                 break
-        return granted
+        return granted, offered
 
     def _committee_firm(self, firm: int, amount: int) -> bool:
         """Whether the 2018 rules put the firm's loans before a committee: enough lending
@@ -472,7 +485,7 @@ class Credit:
             self._expose(bank, firm, fen)
             self._rwa_of[bank_name] = self._rwa_of.get(bank_name, 0.0) + float(
                 risk_weighted_assets(fen / 100, self._pd[firm], self.policy.lgd_unsecured, 2.5))
-        self.collateral.pledge(loan, self.banks[loan.lead], self.regime == "joint_committee",
+        self.collateral.pledge(loan, self.banks[loan.lead], self.platform.shares("pledges"),
                                month)
         if loan.green:
             loan.refinanced_fen = int(amount * self.policy.refinance_share)

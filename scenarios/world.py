@@ -16,6 +16,7 @@ from agents.banks import Bank, CreditPolicy, JointRules
 from agents.compensation import Compensation, SchemeRules
 from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.forest import Forests, ForestRules, RegionForest
+from agents.platform import CreditPlatform
 from agents.ratings import GRADES, draw_scores
 from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
 from agents.streams import Streams
@@ -243,7 +244,9 @@ def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
     j, d = spec.joint, spec.demand
     return Credit(clock, venue, registry, firms, banks, policy,
                   JointRules(**j.model_dump()),
-                  spec.regime, spec.reporting_lag_months, CreditDemand(**d.model_dump()),
+                  spec.regime,
+                  CreditPlatform(spec.shared_items(), spec.reporting_lag_months),
+                  CreditDemand(**d.model_dump()),
                   streams)
 
 

@@ -93,10 +93,29 @@ class BanksSpec(Strict):
 
     regime: Literal["independent", "shared_information", "joint_committee"] = "independent"
     reporting_lag_months: Annotated[int, Field(ge=0, le=24)] = 1
+    shared: list[Literal["debts", "ratings", "pledges"]] | None = Field(
+        None, description="what the credit-information platform shares across banks and "
+        "regions (agents/platform.py); default: nothing under 'independent', all three "
+        "otherwise")
     lenders: Annotated[list[BankSpec], Field(min_length=1)]
     policy: CreditPolicySpec = CreditPolicySpec()
     joint: JointSpec = JointSpec()
     demand: DemandSpec = DemandSpec()
+
+    @model_validator(mode="after")
+    def _sharing_fits_the_regime(self) -> BanksSpec:
+        if self.regime == "independent" and self.shared:
+            raise ValueError("banks.shared: banks of the 'independent' regime share nothing")
+        if self.shared is not None and len(set(self.shared)) != len(self.shared):
+            raise ValueError("banks.shared: an item is listed twice")
+        return self
+
+    def shared_items(self) -> frozenset[str]:
+        """The platform's items: ``shared`` as given, or the regime's default."""
+        if self.shared is not None:
+            return frozenset(self.shared)
+        return frozenset() if self.regime == "independent" else frozenset(
+            ("debts", "ratings", "pledges"))
 
 
 class RatingsSpec(Strict):
