@@ -210,7 +210,7 @@ class Compensation:
     at a section is the mean over its samples.
     """
 
-    graph: nx.DiGraph
+    graph: nx.DiGraph[str]
     assignment: np.ndarray
     pollutants: tuple[str, ...]
     k0: float
