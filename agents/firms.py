@@ -88,6 +88,12 @@ class Firms:
         self.current_output[hit] *= 1 - share
         self.version += 1
 
+    def scale_profit(self, hit: np.ndarray, factor: float) -> None:
+        """The ``hit`` firms' operating cash flow at normal output is multiplied by
+        ``factor`` from now on (a cost that scales with output, such as a carbon price)."""
+        self.profit_yuan[hit] *= factor
+        self.version += 1
+
     def cut_slope(self, firm: int, share: float) -> None:
         """An abatement investment lowers the firm's MAC slopes by ``share``."""
         self.slope[firm] *= 1 - share

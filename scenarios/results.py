@@ -46,6 +46,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "green_loans_yuan", "green_loan_share", "changshou_green_loans_yuan", "npl_ratio",
         "green_npl_ratio", "credit_rationing", "over_borrowing_yuan", "credit_losses_yuan",
         "cross_region_lending_share", "loan_defaults", "min_capital_ratio",
+        "firm_failures", "firm_cash_yuan", "final_capital_ratio", "capital_shortfall_yuan",
+        "credit_losses_changshou_yuan", "credit_losses_guangan_yuan",
         "section_compliance_rate", "cross_border_index", "cross_border_index_reduction",
         "transfers_to_upstream_yuan", "transfers_to_downstream_yuan", "central_topup_yuan",
         "cost_per_index_reduction_yuan", "water_traded_m3", "water_mean_price_yuan",

@@ -105,8 +105,10 @@ def build_world(scenario: Scenario, seed: int) -> World:
         rules={name: _rules(scenario, p) for name, p in scenario.pollutants.items()},
         reference_ticks=_references(scenario, design), traders=traders, streams=streams)
     credit = _credit(scenario, clock, venue, registry, firms, streams)
-    shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector) for s in scenario.stress]
-    stress = StressTest(clock, venue, registry, years, credit, shocks) if shocks else None
+    shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector, s.region)
+              for s in scenario.stress]
+    stress = StressTest(clock, venue, registry, years, credit, shocks, graph) \
+        if shocks else None
     water = (None if scenario.water is None else
              _water(scenario, clock, venue, registry, firms, graph, assignment, streams))
     compensation = None

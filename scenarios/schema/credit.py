@@ -126,10 +126,13 @@ class RatingsSpec(Strict):
 
 
 class ShockSpec(Strict):
-    """A stress-test shock on a trading day (see agents.stress)."""
+    """A stress-test shock on a trading day (see agents.stress): ``sector`` and ``region``
+    narrow whom an output shock, carbon price, drought or flood hits."""
 
     day: NonNegativeInt
-    kind: Literal["price_collapse", "tightened_cap", "output_shock"]
+    kind: Literal["price_collapse", "tightened_cap", "output_shock", "carbon_price",
+                  "drought", "flood"]
     size: Annotated[float, Field(gt=0, lt=1)]
     pollutant: Pollutant | None = None
     sector: str | None = None
+    region: Region | None = None

@@ -72,8 +72,13 @@ class Scenario(Strict):
             if shock.kind == "price_collapse" and shock.pollutant not in self.pollutants:
                 raise ValueError(f"stress.{k}.pollutant: a price collapse names a listed "
                                  "pollutant")
-            if shock.kind == "output_shock" and shock.sector not in self.sectors:
-                raise ValueError(f"stress.{k}.sector: an output shock names a listed sector")
+            if shock.kind in ("output_shock", "carbon_price") and \
+                    shock.sector not in self.sectors:
+                raise ValueError(f"stress.{k}.sector: an {shock.kind} names a listed sector")
+            if shock.sector is not None and shock.sector not in self.sectors:
+                raise ValueError(f"stress.{k}.sector: {shock.sector} is not a listed sector")
+            if shock.region is not None and shock.region not in self.regions:
+                raise ValueError(f"stress.{k}.region: {shock.region} has no regions entry")
             if shock.day >= self.calendar.years * self.calendar.days_per_year:
                 raise ValueError(f"stress.{k}.day: after the last trading day")
         self._river_fits()
