@@ -42,6 +42,7 @@ class CreditPolicy:
     refinance_rate: float = 0.0175
     ebitda_multiple: float = 4.0
     green_npl_tolerance: float = 0.03
+    guarantee_share: float = 0.0
 
     def rate(self, grade: int, green: bool) -> float | None:
         """Yearly loan rate for a grade, or None when the grade is refused credit."""

@@ -243,11 +243,30 @@ class Credit:
         for bank_name, fen in loan.lender_split(loan.balance_fen).items():
             self._expose(self.banks[bank_name], loan.borrower, -fen)
         for bank_name, fen in loan.lender_split(loan.loss_fen).items():
-            self.banks[bank_name].losses_yuan += fen / 100
+            covered = self._guarantee_fen(loan, self.banks[bank_name], fen)
+            if covered:
+                self.registry.issue(OUTSIDE, self.banks[bank_name].account, CASH, covered,
+                                    memo=f"guarantee {loan.loan_id}")
+                loan.recovered_fen += covered
+                loan.loss_fen -= covered
+                self._event(month, "guarantee", self.firms.ids[loan.borrower], bank_name,
+                            covered / 100, "cross-region" if self.banks[bank_name].region
+                            != self.firms.region[loan.borrower] else "home")
+            self.banks[bank_name].losses_yuan += (fen - covered) / 100
         if loan.refinanced_fen:
             self._repay_refinancing(loan, loan.refinanced_fen)
         self.events.append(Event(month, "recovery", self.firms.ids[loan.borrower], loan.lead,
                                  loan.recovered_fen / 100, f"loss {loan.loss_fen / 100:.0f}"))
+
+    def _guarantee_fen(self, loan: Loan, bank: Bank, loss_fen: int) -> int:
+        """What the firm's regional financing-guarantee fund pays a lender of a defaulted
+        loan: ``policy.guarantee_share`` of its loss, to a bank of the firm's region, or of
+        the other region when the loan is a committee's (the committee recognises
+        guarantees across the border); nothing to a foreign bank lending alone."""
+        home = bank.region == self.firms.region[loan.borrower]
+        if not (home or loan.committee):
+            return 0
+        return int(self.policy.guarantee_share * loss_fen)
 
     # ---- collateral ----------------------------------------------------------------------
 

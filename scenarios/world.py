@@ -246,7 +246,8 @@ def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
         margin_call_drop=p.margin_call_drop, single_borrower_share=p.single_borrower_share,
         min_car=p.min_capital_ratio, deposit_rate=p.deposit_rate,
         refinance_share=p.refinance_share, refinance_rate=p.refinance_rate,
-        ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance)
+        ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance,
+        guarantee_share=p.guarantee_share)
     j, d = spec.joint, spec.demand
     return Credit(clock, venue, registry, firms, banks, policy,
                   JointRules(**j.model_dump()),

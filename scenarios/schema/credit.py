@@ -42,6 +42,10 @@ class CreditPolicySpec(Strict):
     ebitda_multiple: PositiveFloat = 4.0
     green_npl_tolerance: Annotated[float, Field(ge=0, le=1)] = Field(
         0.03, description="green lending stops while green NPL exceeds overall NPL by more")
+    guarantee_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="share of a defaulted loan's loss the firm's regional "
+        "financing-guarantee fund pays its home banks, and banks of the other region "
+        "lending through a joint committee; none by default [L]")
 
 
 class JointSpec(Strict):

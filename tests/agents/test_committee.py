@@ -3,11 +3,11 @@ syndicates, with every expected number worked out by hand in the comments."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from agents.banks import JointRules
 from agents.committee import Ballot, allocate, band, forms, passes
+from exchange import CASH, OUTSIDE
 from scenarios import build_world, load_scenario
 from scenarios.credit_tables import credit_kpis, credit_tables
 
@@ -72,9 +72,6 @@ def test_bank_at_its_limit_abstains_and_the_others_take_its_share() -> None:
     # All 20 m of the syndicates are Guang'an banks' lending to a Changshou firm, out of
     # 30 m lent: the cross-border share is 2/3.
     tables = credit_tables(world, "t")
-    tables["bank_months"] = pd.DataFrame({"month": [0], "region": ["changshou"],
-                                          "loans_yuan": [0.0], "green_loans_yuan": [0.0],
-                                          "capital_ratio": [1.0]})
     assert credit_kpis(world, tables)["cross_region_lending_share"] == pytest.approx(2 / 3)
 
 
@@ -133,3 +130,42 @@ def test_allocation_waterfills_and_shrinks() -> None:
         {"x": 4, "y": 3, "z": 3}
     with pytest.raises(ValueError, match="weights.x"):
         allocate(10, {"x": 0}, {"x": 5})
+
+
+def default_without_cash(world, firm: int) -> None:
+    account = world.firms.ids[firm]
+    world.registry.transfer(account, OUTSIDE, CASH, world.registry.cash(account))
+    world.credit.default(firm, 0, "test")
+
+
+def test_guarantees_cover_home_banks_and_committee_lenders_across_the_border() -> None:
+    world = committee_world("banks.policy.guarantee_share=0.5")
+    credit = world.credit
+    firm = firm_in(world, "changshou")
+    credit.request(firm, 10 * MILLION_FEN, "business", 0)  # A alone, as above
+    credit.request(firm, 16 * MILLION_FEN, "business", 0)  # B 4 m, C 12 m, a committee's
+    default_without_cash(world, firm)
+    # No cash: the estate recovers 1 - LGD = 55 %, the loss is 45 % of each loan. A's 10 m
+    # lose 4.5 m, half paid by the Changshou guarantee fund: 2.25 m. The syndicate's 16 m
+    # lose 7.2 m, split 1:3 (1.8 m, 5.4 m); the committee recognises the guarantee across
+    # the border, so B and C bear half: 0.9 m and 2.7 m.
+    losses = {name: bank.losses_yuan for name, bank in credit.banks.items()}
+    assert losses == pytest.approx({"a": 2.25e6, "b": 0.9e6, "c": 2.7e6})
+    paid = {e.bank: (e.amount_yuan, e.detail) for e in credit.events if e.kind == "guarantee"}
+    assert paid == {"a": (2.25e6, "home"), "b": (0.9e6, "cross-region"),
+                    "c": (2.7e6, "cross-region")}
+    world.registry.audit()
+
+
+def test_a_foreign_bank_lending_alone_gets_no_guarantee() -> None:
+    world = committee_world("banks.policy.guarantee_share=0.5", "banks.regime=independent")
+    credit = world.credit
+    firm = firm_in(world, "changshou")
+    credit.request(firm, 10 * MILLION_FEN, "business", 0)  # A, to its limit
+    credit.request(firm, 5 * MILLION_FEN, "business", 0)   # B or C, bilaterally
+    default_without_cash(world, firm)
+    # A: 45 % of 10 m, half guaranteed: 2.25 m. The foreign bank: 45 % of 5 m, all of it.
+    assert credit.banks["a"].losses_yuan == pytest.approx(2.25e6)
+    assert credit.banks["b"].losses_yuan + credit.banks["c"].losses_yuan == \
+        pytest.approx(2.25e6)
+    assert {e.bank for e in credit.events if e.kind == "guarantee"} == {"a"}
