@@ -87,6 +87,9 @@ class Loan:
     committee: bool = False
     collateral: str | None = None
     collateral_units: int = 0
+    unverified_units: int = 0
+    """Units a bank of the other region booked as pledged without the platform: not
+    pledged in the register (agents.collateral)."""
     refinanced_fen: int = 0
     status: Literal["performing", "defaulted", "repaid"] = "performing"
     end_month: int | None = None

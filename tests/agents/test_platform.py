@@ -105,3 +105,43 @@ def test_bad_sharing_is_refused_naming_the_field() -> None:
         CreditPlatform(frozenset({"gossip"}), 0)
     with pytest.raises(ValueError, match="lag_months"):
         CreditPlatform(frozenset(), -1)
+
+
+@pytest.mark.parametrize("shared", ["pledges", "debts"])
+def test_without_shared_pledges_rights_are_pledged_twice_across_the_border(shared: str
+                                                                         ) -> None:
+    """The home bank a (single-borrower limit 1 m) lends the first 1 m of a 3 m
+    working-capital request against a pledge of the firm's Changshou COD; b lends the
+    other 2 m. With pledges on the platform b sees a's pledge and takes only free units,
+    in the register; without, b books the units the firm holds, a's included, in its own
+    books only: what a holds pledged is pledged twice, and b has nothing to foreclose."""
+    world = world_of("shared_information", shared, 0, "banks.lenders.0.capital_yuan=1.0e7")
+    run_months(world, 0)
+    credit, firm, registry = world.credit, changshou_firm(world), world.registry
+    account, symbol = world.firms.ids[firm], "COD:changshou:2025"
+    held = registry.available(account, symbol)
+    price = credit.collateral.price_fen_per_unit(symbol)
+    ltv = world.scenario.banks.policy.ltv_pollution_right
+
+    def needed(fen: int) -> int:  # units securing a loan at the loan-to-value, plus one
+        return int(fen / (ltv * price)) + 1
+
+    assert credit.request(firm, 3_000_000_00, "working_capital", 0) == 3_000_000_00
+    to_a, to_b = credit.loans[-2], credit.loans[-1]
+    assert (list(to_a.shares), list(to_b.shares)) == (["a"], ["b"])
+    first = min(held, needed(1_000_000_00))
+    assert to_a.collateral_units == first
+    if shared == "pledges":
+        assert to_b.collateral_units == min(held - first, needed(2_000_000_00))
+        assert to_b.unverified_units == 0
+        assert registry.holding(account, symbol).pledged == first + to_b.collateral_units
+        return
+    claimed = min(held, needed(2_000_000_00))
+    assert (to_b.collateral_units, to_b.unverified_units) == (0, claimed)
+    assert registry.holding(account, symbol).pledged == first
+    twice = max(0, claimed - (held - first))
+    kinds = [(e.kind, e.detail) for e in credit.events if e.bank == "b"]
+    assert kinds == [("double_pledge" if twice else "unverified_pledge",
+                      f"{symbol}: {twice} pledged twice")]
+    credit.default(firm, 0, "test")
+    assert {e.bank for e in credit.events if e.kind == "foreclosure"} == {"a"}
