@@ -92,7 +92,7 @@ STRESSES = {
                           "stress.3.day=50"],
     "credit_physical": ["stress.0.day=40", "stress.1.day=50"],
 }
-SEEDS = range(1, 6)
+SEEDS = range(1, 5)
 METRICS = ("credit_losses_yuan", "loan_defaults", "firm_cash_yuan", "final_capital_ratio",
            "mean_price_yuan")
 
