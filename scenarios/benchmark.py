@@ -55,6 +55,7 @@ class YearInputs:
         design: the cross-border market design: zones, trading ratios.
         quota_t: for the linked design, the most seller-zone tonnes that may cross the
             border each way in the year; None for no quota.
+        pollutant: the pollutant, whose own trading ratios the design may carry.
     """
 
     baseline_t: FloatArray
@@ -64,6 +65,7 @@ class YearInputs:
     supply_t: dict[str, float]
     design: MarketDesign
     quota_t: float | None = None
+    pollutant: str = ""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -114,7 +116,7 @@ def compute_benchmark(inputs: YearInputs) -> YearBenchmark:
         case "linked":
             linked = linked_outcome(
                 {r: RegionFirms(e[m], s[m], tax[m], supply[r]) for r, m in masks.items()},
-                design.ratios, inputs.quota_t)
+                design.ratios_for(inputs.pollutant), inputs.quota_t)
             prices, cost = dict(linked.price_yuan_per_t), linked.cost_yuan
     firm_price = np.zeros(len(e))
     for r, m in masks.items():
@@ -140,7 +142,7 @@ def year_inputs(world: World, year: int, pollutant: str) -> YearInputs:
     return YearInputs(years.current_t[year][:, j].copy(), slope[:, j].copy(),
                       f.tax[:, j].copy(), f.region, _issued_t(world, year, pollutant),
                       years.design,
-                      None if quota is None else quota / product.scale)
+                      None if quota is None else quota / product.scale, pollutant)
 
 
 def year_benchmark(world: World, year: int, pollutant: str) -> YearBenchmark:

@@ -31,20 +31,49 @@ class Integrated(Strict):
     kind: Literal["integrated"]
 
 
+class Directions(Strict):
+    """Trading ratios of one pollutant by direction; a direction left out is closed."""
+
+    guangan_to_changshou: PositiveFloat | None = Field(None, le=2)
+    changshou_to_guangan: PositiveFloat | None = Field(None, le=2)
+
+
 class Linked(Strict):
     """Each region keeps its own rights; buyers may buy across the border at a trading ratio.
 
-    The default ratio for permits from upstream Guang'an used downstream in Changshou is the
-    reference's worked transfer coefficient d = exp(-k L / u) = 0.79 (50 km, 0.5 m/s,
-    k = 0.2/day; reference/domain.md section 8, Hung & Shaw 2005); with
-    ``river.set_trading_ratio`` it is computed from the river network instead. Permits do
-    not flow upstream by default, as in Hung & Shaw's trading-ratio system.
+    A direction is open when its ratio is given. Each pollutant has a ratio of its own:
+
+    - water pollutants (COD, NH3-N) at the direction's ratio: by default for permits from
+      upstream Guang'an used downstream in Changshou the reference's worked transfer
+      coefficient d = exp(-k L / u) = 0.79 (50 km, 0.5 m/s, k = 0.2/day; reference/domain.md
+      section 8, Hung & Shaw 2005); with ``river.set_trading_ratio`` it is derived from the
+      river network at the monitoring sections instead (docs/river_trading.md);
+    - air pollutants (SO2, NOx, VOCs) 1:1 in one airshed, or, with ``air_source_receptor``
+      (source region -> receptor region -> deposition per tonne), at
+      ``T[seller][buyer] / T[buyer][buyer]``, what a seller's tonne does at the buyer's
+      receptor against a buyer's own tonne;
+    - ``ratios`` fixes a pollutant's ratios by hand, over both rules.
+
+    Permits do not flow upstream by default, as in Hung & Shaw's trading-ratio system.
     """
 
     kind: Literal["linked"]
     ratio_guangan_to_changshou: PositiveFloat | None = Field(0.79, le=2)
     ratio_changshou_to_guangan: PositiveFloat | None = Field(None, le=2)
     quota_t_per_year: PositiveFloat | None = None
+    air_source_receptor: dict[Region, dict[Region, PositiveFloat]] | None = None
+    ratios: dict[Pollutant, Directions] = {}
+
+    @model_validator(mode="after")
+    def _matrix_is_square(self) -> Linked:
+        matrix = self.air_source_receptor
+        if matrix is not None:
+            for source in ("changshou", "guangan"):
+                missing = {"changshou", "guangan"} - set(matrix.get(source, {}))
+                if missing:
+                    raise ValueError(f"air_source_receptor.{source}: missing receptor "
+                                     f"{sorted(missing)}")
+        return self
 
 
 class ExchangeSpec(Strict):
