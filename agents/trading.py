@@ -82,6 +82,13 @@ class _Position:
 class _Option:
     market: Market
     ratio: float  # own-region tonnes received per tonne bought
+    cross_border: bool = False
+
+    def room(self, lots: int) -> int:
+        """How many of ``lots`` this market takes from the firm now: all at home, at most
+        what is left of the cross-border quota across the border."""
+        left = self.market.quota_left
+        return lots if not self.cross_border or left is None else max(0, min(lots, left))
 
 
 class Traders:
@@ -242,7 +249,7 @@ class Traders:
         """
         ask, best = _best_ask(options)
         if best is not None:
-            take = pos.lots_worth_buying(ask)
+            take = best.room(pos.lots_worth_buying(ask))
             bid = _bid_ticks(best.market, pos.buy_value(take) * best.ratio) if take else None
             if bid is not None:
                 return [(best.market, Side.BUY, take, bid)]
@@ -270,12 +277,15 @@ class Traders:
         rng = self.rng
         if rng.random() < 0.5 or not pos.sellable:
             option = options[rng.integers(len(options))]
+            if not option.room(pos.lots):  # the quota is used up: bid at home instead
+                option = options[0]
+            lots = option.room(pos.lots)
             band = option.market.band()
-            value = pos.buy_value(pos.lots)
+            value = pos.buy_value(lots)
             limit = _bid_ticks(option.market, value * option.ratio)
-            if band is None or limit is None or value <= 0:
+            if band is None or limit is None or value <= 0 or not lots:
                 return []
-            return [(option.market, Side.BUY, pos.lots, int(rng.integers(band[0], limit + 1)))]
+            return [(option.market, Side.BUY, lots, int(rng.integers(band[0], limit + 1)))]
         give = min(pos.lots, pos.sellable)
         band = home.band()
         floor = _ask_ticks(home, pos.sell_value(give))
@@ -316,16 +326,25 @@ class Traders:
             access = market.access.get(region)
             if access is None or not access.may_buy:
                 continue
-            options.append(_Option(market, access.ratio if access.cross_border else 1.0))
+            option = _Option(market, access.ratio if access.cross_border else 1.0,
+                             access.cross_border)
             if access.may_sell:
                 home = market
+                options.insert(0, option)  # the home market first
+            else:
+                options.append(option)
         return home, options
 
 
 def _best_ask(options: list[_Option]) -> tuple[float, _Option | None]:
-    """The lowest effective ask and the first option offering it; None without options."""
+    """The lowest effective ask and the first option offering it; None without options.
+
+    A cross-border market whose quota is used up is no option: an order there would be
+    refused, and the firm should bid at home instead."""
     best, lowest = None, math.inf
     for option in options:
+        if not option.room(1):
+            continue
         ask = _effective_ask(option)
         if best is None or ask < lowest:
             best, lowest = option, ask
