@@ -319,7 +319,8 @@ class Traders:
         return menu
 
     def _find_markets(self, product: str, region: str) -> tuple[Market | None, list[_Option]]:
-        home, options = None, []
+        home: Market | None = None
+        options: list[_Option] = []
         for market in self.venue.markets.values():
             if market.instrument.product != product:
                 continue
