@@ -61,6 +61,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "forest_targets_met_share", "forest_pledged_mu", "cross_border_delivered_t",
         "cross_border_to_changshou_t", "cross_border_to_changshou_yuan",
         "cross_border_to_guangan_t", "cross_border_to_guangan_yuan",
+        "ambient_least_cost_yuan", "water_abatement_cost_yuan", "ambient_cost_ratio",
+        "receptor_exceedances", "ambient_feasible",
     ),
     "bank_months": (
         "run_id", "month", "year", "bank", "region", "capital_yuan", "deposits_yuan",
@@ -83,6 +85,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "environment": (
         "run_id", "year", "sample", "day", "section", "reach", "region", "cross_border",
         "pollutant", "concentration_mg_l", "standard_mg_l", "index",
+    ),
+    "receptors": (
+        "run_id", "year", "pollutant", "section", "reach", "region", "cross_border",
+        "standard_mg_l", "unabated_mg_l", "concentration_mg_l", "ambient_benchmark_mg_l",
+        "met", "shadow_price_yuan_per_mg_l", "ambient_feasible",
     ),
     "water_years": (
         "run_id", "year", "firm", "region", "sector", "reach", "demand_m3", "permit_m3",
