@@ -40,6 +40,8 @@ def build_firms(scenario: Scenario, streams: Streams) -> tuple[Firms, np.ndarray
     for row in rows:
         if row["id"] in manual:
             row["strategy"] = "manual"
+        elif scenario.trading.frictionless:
+            row["strategy"] = "truthful"
     baseline = np.array([r["baseline"] for r in rows], dtype=float)
     mac10 = np.array([r["mac10"] for r in rows], dtype=float)
     slope = np.where(baseline > 0, _slope(mac10, np.where(baseline > 0, baseline, 1)), 1.0)

@@ -93,11 +93,7 @@ def build_world(scenario: Scenario, seed: int) -> World:
     _open_accounts(registry, firms, cash_yuan, regions, design)
     regulators: dict[str, Regulator] = {
         r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
-    behaviour = TradingBehaviour(
-        activity=scenario.trading.activity, order_share=scenario.trading.order_share,
-        max_order_t=scenario.trading.max_order_t,
-        penalty_multiple={r: s.regulator.penalty_multiple for r, s in scenario.regions.items()},
-        auction_steps=scenario.trading.auction_steps)
+    behaviour = _behaviour(scenario)
     traders = Traders(clock, venue, registry, firms, behaviour, streams)
     products = _products(scenario)
     years = ComplianceYears(
@@ -118,6 +114,18 @@ def build_world(scenario: Scenario, seed: int) -> World:
               _forest(scenario, clock, venue, registry, firms, credit, streams))
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
                  credit, stress, compensation, water, forest)
+
+
+def _behaviour(scenario: Scenario) -> TradingBehaviour:
+    """The firms' trading frictions, or none with ``trading.frictionless``."""
+    t = scenario.trading
+    penalty = {r: s.regulator.penalty_multiple for r, s in scenario.regions.items()}
+    if t.frictionless:
+        return TradingBehaviour(activity=1.0, order_share=1.0, max_order_t=1e12,
+                                penalty_multiple=penalty, auction_steps=t.auction_steps)
+    return TradingBehaviour(activity=t.activity, order_share=t.order_share,
+                            max_order_t=t.max_order_t, penalty_multiple=penalty,
+                            auction_steps=t.auction_steps)
 
 
 def _river(scenario: Scenario) -> nx.DiGraph[str]:

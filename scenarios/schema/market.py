@@ -158,8 +158,17 @@ class FirmSpec(Strict):
 
 
 class TradingSpec(Strict):
-    """How firms trade. Activity and order size are behavioural assumptions [L]."""
+    """How firms trade. Activity and order size are behavioural assumptions [L].
 
+    ``frictionless`` switches the behavioural frictions off so the market can reach its
+    competitive equilibrium (docs/river_trading.md): every firm that is not traded by a
+    person is MAC-truthful, acts every trading day in each pollutant, and an order may
+    carry the firm's whole baseline; ``activity``, ``order_share``, ``max_order_t`` and
+    ``strategies`` are then ignored (the strategy draws still happen, so the firms are the
+    same). The exchange's own rules (band, fee, lots) stay.
+    """
+
+    frictionless: bool = False
     activity: Share = 0.07
     order_share: Share = 0.04
     max_order_t: PositiveFloat = 20.0
