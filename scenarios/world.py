@@ -119,7 +119,8 @@ def build_world(scenario: Scenario, seed: int) -> World:
 def _behaviour(scenario: Scenario) -> TradingBehaviour:
     """The firms' trading frictions, or none with ``trading.frictionless``."""
     t = scenario.trading
-    penalty = {r: s.regulator.penalty_multiple for r, s in scenario.regions.items()}
+    penalty: dict[str, float] = {r: s.regulator.penalty_multiple
+                                 for r, s in scenario.regions.items()}
     if t.frictionless:
         return TradingBehaviour(activity=1.0, order_share=1.0, max_order_t=1e12,
                                 penalty_multiple=penalty, auction_steps=t.auction_steps)
