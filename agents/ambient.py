@@ -105,8 +105,8 @@ def receptors(graph: nx.DiGraph[str], assignment: npt.NDArray[np.int64], polluta
 
 
 def ambient_least_cost(baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
-                       mg_l_per_t: npt.ArrayLike, headroom_mg_l: npt.ArrayLike
-                       ) -> AmbientBenchmark:
+                       mg_l_per_t: npt.ArrayLike, headroom_mg_l: npt.ArrayLike,
+                       intercept: npt.ArrayLike = 0.0) -> AmbientBenchmark:
     """Solve the ambient-permit problem (see the module docstring).
 
     Args:
@@ -114,37 +114,45 @@ def ambient_least_cost(baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
         slope: each firm's MAC slope, yuan/t^2, > 0.
         mg_l_per_t: ``h_ki`` >= 0, shape (sections, firms).
         headroom_mg_l: what the firms may add at each section, mg/L.
+        intercept: each firm's MAC at zero abatement, yuan/t, >= 0 (then the cost is
+            ``c a + s a^2 / 2`` and ``a = clip((sum_k lambda_k h_ki - c_i) / s_i, 0, e_i)``).
 
     Raises:
         ValueError: shapes that do not match, a negative baseline or coefficient, or a
             slope <= 0; the message names the argument.
     """
     e, s, h, room = _checked(baseline_t, slope, mg_l_per_t, headroom_mg_l)
+    c = np.broadcast_to(np.asarray(intercept, dtype=np.float64), e.shape)
+    if not np.all(np.isfinite(c) & (c >= 0)):
+        raise ValueError("intercept: must be finite and >= 0")
     if np.any(room < -1e-12):
         full = e.copy()
-        return AmbientBenchmark(False, full, float(np.sum(s * full**2) / 2),
-                                np.full(len(room), np.nan))
+        return AmbientBenchmark(False, full, _cost(s, c, full), np.full(len(room), np.nan))
     excess0 = h @ e - room
     if np.all(excess0 <= 0):
         return AmbientBenchmark(True, np.zeros_like(e), 0.0, np.zeros(len(room)))
     scale = np.maximum(np.abs(excess0), 1e-12)  # rows in comparable units
 
     def abate(lam: FloatArray) -> FloatArray:
-        return np.asarray(np.clip((lam / scale) @ h / s, 0.0, e), dtype=np.float64)
+        return np.asarray(np.clip(((lam / scale) @ h - c) / s, 0.0, e), dtype=np.float64)
 
     def negative_dual(lam: FloatArray) -> tuple[float, FloatArray]:
         a = abate(lam)
         excess = h @ (e - a) - room
-        value = float(np.sum(s * a**2) / 2 + (lam / scale) @ excess)
+        value = _cost(s, c, a) + float((lam / scale) @ excess)
         return -value, -excess / scale
 
-    start = np.where(excess0 > 0, 1.0, 0.0) * float(np.max(s * e))
+    start = np.where(excess0 > 0, 1.0, 0.0) * float(np.max(s * e + c))
     found = minimize(negative_dual, start, jac=True, method="L-BFGS-B",
                      bounds=[(0.0, None)] * len(room),
                      options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2_000})
     lam = np.asarray(found.x, dtype=np.float64)
     a = abate(lam)
-    return AmbientBenchmark(True, a, float(np.sum(s * a**2) / 2), lam / scale)
+    return AmbientBenchmark(True, a, _cost(s, c, a), lam / scale)
+
+
+def _cost(slope: FloatArray, intercept: FloatArray, abatement: FloatArray) -> float:
+    return float(np.sum(intercept * abatement + slope * abatement**2 / 2))
 
 
 def _checked(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, mg_l_per_t: npt.ArrayLike,

@@ -146,8 +146,9 @@ class Regulator:
         held_t = held.sum(axis=1) / scale
         emissions_before = f.current_t[self.members, j]
         slope, tax = f.slope[self.members, j], f.tax[self.members, j]
+        intercept = f.intercept[self.members, j]
         penalty = rules.penalty_multiple * price_yuan_per_t
-        abated = true_up_abatement(slope, tax, emissions_before, held_t,
+        abated = true_up_abatement(slope, tax - intercept, emissions_before, held_t,
                                    np.full_like(slope, penalty),
                                    f.abatement_plan_t[self.members, j])
         emissions = emissions_before - abated
@@ -156,7 +157,7 @@ class Regulator:
         for k, account in enumerate(ids):
             surrendered[k] = self._surrender(account, symbols, held[k], int(due_units[k]))
         shortfall = np.maximum(0, due_units - surrendered) / scale
-        cost = abatement_cost(slope, abated)
+        cost = abatement_cost(slope, abated, intercept)
         env_tax = tax * emissions
         fine = penalty * shortfall
         unpaid = np.array([pay_costs(reg, a, rules.account, c, t + p, "true-up")

@@ -67,14 +67,18 @@ class _Position:
         """How many lots, up to ``lots``, are each worth at least ``price`` yuan/t."""
         if price > self.penalty or self.buy_value(1) < price:
             return 0
-        k = int((self.need_t - (price + self.tax) / self.slope) / self.lot_t + 0.5)
+        # Abatement where the MAC meets the price; never below none (a MAC intercept above
+        # the price and the tax means buying everything the firm emits, no more).
+        abate = max(0.0, (price + self.tax) / self.slope)
+        k = int((self.need_t - abate) / self.lot_t + 0.5)
         return max(1, min(self.lots, k))
 
     def lots_worth_selling(self, price: float) -> int:
         """How many lots, up to ``lots`` and what is held, are each worth at most ``price``."""
         if not self.sellable or self.sell_value(1) > price:
             return 0
-        k = int(((price + self.tax) / self.slope - self.need_t) / self.lot_t + 0.5)
+        abate = max(0.0, (price + self.tax) / self.slope)
+        k = int((abate - self.need_t) / self.lot_t + 0.5)
         return max(1, min(self.lots, self.sellable, k))
 
 
@@ -218,6 +222,7 @@ class Traders:
         lot_t = instrument.lot_quantity
         penalty_ref = instrument.yuan(primary.reference_ticks) / lot_t
         steps = self.behaviour.auction_steps
+        net_tax = f.net_tax
         for firm in np.flatnonzero(self._emits[:, pollutant]):
             region = f.region[firm]
             if STRATEGIES[f.strategy[firm]] == "manual":
@@ -229,7 +234,7 @@ class Traders:
             lots = int(need_t / steps / lot_t)
             penalty = self.behaviour.penalty_multiple[region] * penalty_ref
             for k in range(steps if lots > 0 else 0):
-                value = permit_value(f.slope[firm, pollutant], f.tax[firm, pollutant], need_t,
+                value = permit_value(f.slope[firm, pollutant], net_tax[firm, pollutant], need_t,
                                      (k + 0.5) * lots * lot_t, penalty)
                 ticks = math.floor(value * lot_t * 100 / instrument.tick_fen)
                 if ticks <= 0:
@@ -303,7 +308,7 @@ class Traders:
         self._current = f.current_t.tolist()
         self._baseline = f.baseline_t.tolist()
         self._slope = f.slope.tolist()
-        self._tax = f.tax.tolist()
+        self._tax = f.net_tax.tolist()  # tax less the MAC intercept (agents.firms)
         self._region = f.region.tolist()
         self._strategy = [STRATEGIES[k] for k in f.strategy.tolist()]
 

@@ -89,6 +89,7 @@ def _years(world: World) -> list[tuple[int, str, Receptors, AmbientBenchmark, np
             unabated = years.current_t[year][:, j]
             slope = years.slope.get(year, firms.slope)[:, j]
             bench = ambient_least_cost(unabated, slope, where.mg_l_per_t,
-                                       where.standard_mg_l - where.background_mg_l)
+                                       where.standard_mg_l - where.background_mg_l,
+                                       firms.intercept[:, j])
             out.append((year, pollutant, where, bench, unabated, realised_all[:, j]))
     return out

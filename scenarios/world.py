@@ -145,8 +145,10 @@ def _assign(scenario: Scenario, graph: nx.DiGraph[str], firms: Firms, streams: S
     spec = scenario.river
     assert spec is not None
     index = {name: k for k, name in enumerate(firms.ids)}
+    fixed = {index[f.name]: f.reach for f in scenario.firms if f.reach is not None}
+    fixed.update({index[f]: reach for f, reach in spec.firms.items()})
     return assign_firms(graph, firms.region, {r.name: r.firm_share for r in spec.reaches},
-                        {index[f]: reach for f, reach in spec.firms.items()},
+                        fixed,
                         streams("river", "sites"))
 
 

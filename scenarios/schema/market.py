@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt,
                       model_validator)
 
-from scenarios.schema.base import Pollutant, Region, Share, Strategy, Strict, Time
+from scenarios.schema.base import Name, Pollutant, Region, Share, Strategy, Strict, Time
 
 
 class CalendarSpec(Strict):
@@ -104,13 +104,20 @@ class PollutantSpec(Strict):
 
 
 class Emission(Strict):
-    """A sector's emissions of one pollutant: lognormal across firms."""
+    """A sector's emissions of one pollutant: lognormal across firms.
+
+    A firm's marginal abatement cost is ``intercept + slope * a``; the slope is set so that
+    the rising part reaches ``mac10_yuan_per_t`` at 10 % of the firm's baseline, so the MAC
+    there is ``intercept + mac10`` (0 intercept by default, as before intercepts) [L]."""
 
     baseline_t: PositiveFloat
     baseline_sigma: NonNegativeFloat = 0.8
     mac10_yuan_per_t: PositiveFloat = Field(description="median marginal abatement cost when "
-                                            "abating 10 % of baseline emissions")
+                                            "abating 10 % of baseline emissions, above the "
+                                            "intercept")
     mac_sigma: NonNegativeFloat = 0.5
+    intercept_yuan_per_t: NonNegativeFloat = Field(0.0, description="marginal cost of the "
+                                                   "first tonne abated")
 
 
 class SectorSpec(Strict):
@@ -140,8 +147,19 @@ class RegionSpec(Strict):
 
 
 class FirmEmission(Strict):
+    """A listed firm's emissions of one pollutant and its MAC ``intercept + slope * a``:
+    give the slope, or ``mac10_yuan_per_t`` (the rising part at 10 % of the baseline)."""
+
     baseline_t: PositiveFloat
-    mac10_yuan_per_t: PositiveFloat
+    mac10_yuan_per_t: PositiveFloat | None = None
+    slope_yuan_per_t2: PositiveFloat | None = None
+    intercept_yuan_per_t: NonNegativeFloat = 0.0
+
+    @model_validator(mode="after")
+    def _one_slope(self) -> FirmEmission:
+        if (self.mac10_yuan_per_t is None) == (self.slope_yuan_per_t2 is None):
+            raise ValueError("mac10_yuan_per_t, slope_yuan_per_t2: give exactly one")
+        return self
 
 
 class FirmSpec(Strict):
@@ -155,6 +173,8 @@ class FirmSpec(Strict):
     cash_yuan: PositiveFloat = 5_000_000
     profit_yuan: NonNegativeFloat = 10_000_000
     strategy: Strategy = "truthful"
+    reach: Name | None = Field(None, description="the river reach it discharges to (same as "
+                               "listing it under river.firms)")
 
 
 class TradingSpec(Strict):
