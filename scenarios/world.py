@@ -399,7 +399,18 @@ def _regulator_rules(scenario: Scenario, region: Region) -> RegulatorRules:
         cap_decline=spec.cap_decline_per_year, penalty_multiple=spec.penalty_multiple,
         reserve_yuan_per_t={p: s.reference_price_yuan_per_t[region] * spec.reserve_multiple
                             for p, s in scenario.pollutants.items()},
-        cut_next_allocation=spec.cut_next_allocation)
+        cut_next_allocation=spec.cut_next_allocation,
+        own_allocation_t=_own_allocations(scenario, region))
+
+
+def _own_allocations(scenario: Scenario, region: str) -> dict[str, dict[str, float]]:
+    """Listed firms' own allocations by pollutant and firm."""
+    out: dict[str, dict[str, float]] = {}
+    for firm in scenario.firms:
+        if firm.region == region:
+            for pollutant, tonnes in firm.allocation_t.items():
+                out.setdefault(pollutant, {})[firm.name] = tonnes
+    return out
 
 
 def _open_accounts(registry: Registry, firms: Firms, cash_yuan: np.ndarray,

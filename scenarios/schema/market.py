@@ -175,6 +175,9 @@ class FirmSpec(Strict):
     strategy: Strategy = "truthful"
     reach: Name | None = Field(None, description="the river reach it discharges to (same as "
                                "listing it under river.firms)")
+    allocation_t: dict[Pollutant, NonNegativeFloat] = Field(
+        {}, description="its own yearly free allocation, t, out of its region's cap; the "
+        "other firms share the rest (free or benchmark allocation)")
 
 
 class TradingSpec(Strict):

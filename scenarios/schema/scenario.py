@@ -59,6 +59,10 @@ class Scenario(Strict):
             if firm.region not in self.regions:
                 raise ValueError(f"firms.{k}.region: {firm.region} has no regions entry")
             self._known_pollutants(f"firms.{k}.emissions", firm.emissions)
+            self._known_pollutants(f"firms.{k}.allocation_t", firm.allocation_t)
+            if firm.allocation_t and \
+                    self.regions[firm.region].regulator.allocation == "auction":
+                raise ValueError(f"firms.{k}.allocation_t: {firm.region} auctions its cap")
         for name, pollutant_spec in self.pollutants.items():
             for field in ("reference_price_yuan_per_t", "env_tax_yuan_per_t"):
                 missing = set(self.regions) - set(getattr(pollutant_spec, field))

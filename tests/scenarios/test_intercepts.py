@@ -77,3 +77,17 @@ def test_a_listed_firm_gives_exactly_one_slope_and_a_known_reach() -> None:
     world = build_world(Scenario.model_validate(data), 1)
     assert world.compensation is not None
     assert list(world.compensation.graph)[world.compensation.assignment[0]] == "dahong_linshui"
+
+
+def test_a_listed_firm_gets_its_own_allocation_out_of_the_cap() -> None:
+    """Changshou's cap is 0.85 * 100 = 85 t (firm a alone), Guang'an's 0.85 * 200 = 170 t.
+    Firm b is given 150 t of its own, so firm c gets what is left: 20 t (grandfathering
+    would have given each 85)."""
+    data = scenario().model_dump()
+    data["firms"][1]["allocation_t"] = {"COD": 150.0}
+    tables = build_world(Scenario.model_validate(data), 1).run().tables
+    allocation = tables["firm_years"].set_index("firm")["allocation_t"]
+    assert allocation.loc[["a", "b", "c"]].tolist() == pytest.approx([85.0, 150.0, 20.0])
+    data["regions"]["guangan"]["regulator"]["allocation"] = "auction"
+    with pytest.raises(ValueError, match=r"firms.1.allocation_t"):
+        Scenario.model_validate(data)
