@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,19 +19,18 @@ from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.forest import Forests, ForestRules, RegionForest
 from agents.ratings import GRADES, draw_scores
 from agents.river import Reach, Section, assign_firms, river_graph
-from agents.river_ratios import trading_ratio_at_receptors
 from agents.streams import Streams
 from agents.stress import Shock, StressTest
 from agents.water import WATER, Lease, WaterRights, WaterRules
 from exchange import (CASH, OUTSIDE, Calendar, Clock, MarketDesign, Product, Registry,
                       TradingRules, Venue, clock_fraction, issuer_account, retirement_account)
+from scenarios.design import KG_PER_T, market_design
 from scenarios.population import build_firms, draw_water_users
 from scenarios.results import RunResult
 from scenarios.schema import Scenario
 from scenarios.schema.base import Region
 from scenarios.schema.market import PollutantSpec
 
-KG_PER_T = 1_000  # registry units of pollution rights: integer kilograms
 
 
 @dataclass
@@ -89,7 +87,7 @@ def build_world(scenario: Scenario, seed: int) -> World:
     regions = sorted(scenario.regions)
     graph = None if scenario.river is None else _river(scenario)
     assignment = None if graph is None else _assign(scenario, graph, firms, streams)
-    design = _design(scenario, graph, assignment, firms)
+    design = market_design(scenario, graph, assignment, firms)
     _open_accounts(registry, firms, cash_yuan, regions, design)
     regulators: dict[str, Regulator] = {
         r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
@@ -271,91 +269,6 @@ def _calendar(scenario: Scenario) -> Calendar:
         sessions=tuple((clock_fraction(a), clock_fraction(b)) for a, b in c.sessions),
         call_open=(clock_fraction(c.call_auction_open)
                    if c.call_auction_open and scenario.exchange.opening_auction else None))
-
-
-def _design(scenario: Scenario, graph: nx.DiGraph[str] | None, assignment: np.ndarray | None,
-            firms: Firms) -> MarketDesign:
-    """The market design with each pollutant's trading ratios (see ``Linked``)."""
-    d = scenario.exchange.design
-    if d.kind != "linked":
-        return MarketDesign(d.kind)
-    opened = _directions(d.ratio_guangan_to_changshou, d.ratio_changshou_to_guangan)
-    per_pollutant: dict[str, dict[tuple[str, str], float]] = {}
-    for pollutant in scenario.pollutants:
-        if pollutant in d.ratios:
-            hand = d.ratios[pollutant]
-            per_pollutant[pollutant] = _directions(hand.guangan_to_changshou,
-                                                   hand.changshou_to_guangan)
-        elif pollutant in WATER_POLLUTANTS:
-            per_pollutant[pollutant] = _water_ratios(scenario, pollutant, opened, graph,
-                                                     assignment, firms)
-        else:
-            matrix: dict[str, dict[str, float]] | None = (
-                None if d.air_source_receptor is None else
-                {str(s): {str(b): x for b, x in t.items()}
-                 for s, t in d.air_source_receptor.items()})
-            per_pollutant[pollutant] = _air_ratios(matrix, opened)
-    quota = None if d.quota_t_per_year is None else round(d.quota_t_per_year * KG_PER_T)
-    return MarketDesign("linked", opened, quota, per_pollutant)
-
-
-WATER_POLLUTANTS = ("COD", "NH3N")
-"""Pollutants the river carries; the others are air pollutants."""
-
-
-def _directions(to_changshou: float | None, to_guangan: float | None
-                ) -> dict[tuple[str, str], float]:
-    out = {}
-    if to_changshou is not None:
-        out["guangan", "changshou"] = to_changshou
-    if to_guangan is not None:
-        out["changshou", "guangan"] = to_guangan
-    return out
-
-
-def _water_ratios(scenario: Scenario, pollutant: str, opened: dict[tuple[str, str], float],
-                  graph: nx.DiGraph[str] | None, assignment: np.ndarray | None, firms: Firms
-                  ) -> dict[tuple[str, str], float]:
-    """The open directions at the hand ratio, or at the ratio the river gives
-    (:func:`agents.river_ratios.trading_ratio_at_receptors`); a direction whose seller's
-    tonnes reach no receptor of the buyer's closes."""
-    river = scenario.river
-    if river is None or not river.set_trading_ratio:
-        return dict(opened)
-    assert graph is not None and assignment is not None
-    j = firms.pollutant(pollutant)
-    emits = firms.baseline_t[:, j] > 0
-    out = {}
-    for (seller, buyer), hand in opened.items():
-        ratio = trading_ratio_at_receptors(
-            graph, assignment, emits & (firms.region == seller), emits & (firms.region == buyer),
-            firms.slope[:, j], pollutant, river.receptors, river.off_network_coefficient)
-        if ratio is None:
-            out[seller, buyer] = hand
-        elif ratio > 0:
-            out[seller, buyer] = ratio
-    _check_round_trip(pollutant, out)
-    return out
-
-
-def _air_ratios(matrix: Mapping[str, Mapping[str, float]] | None,
-                opened: dict[tuple[str, str], float]) -> dict[tuple[str, str], float]:
-    """1:1 in one airshed, or what a seller's tonne does at the buyer's receptor against
-    the buyer's own tonne."""
-    if matrix is None:
-        return dict.fromkeys(opened, 1.0)
-    out = {(s, b): matrix[s][b] / matrix[b][b] for s, b in opened}
-    _check_round_trip("air", out)
-    return out
-
-
-def _check_round_trip(pollutant: str, ratios: dict[tuple[str, str], float]) -> None:
-    there = ratios.get(("guangan", "changshou"), 0.0)
-    back = ratios.get(("changshou", "guangan"), 0.0)
-    if there * back > 1.0:
-        raise ValueError(f"exchange.design: the {pollutant} ratios of the two directions "
-                         f"multiply to {there * back:.3f} > 1, so a round trip would create "
-                         "rights")
 
 
 def _products(scenario: Scenario) -> dict[str, Product]:
