@@ -34,6 +34,8 @@ class RegulatorRules:
         penalty_multiple: fine per missing tonne as a multiple of the market price.
         reserve_yuan_per_t: by pollutant, the auction's reserve price.
         cut_next_allocation: take a shortfall off next year's free allocation.
+        own_allocation_t: by pollutant, firm account -> its own yearly free allocation, t,
+            out of the cap; the region's other firms share what is left by the rule.
     """
 
     region: str
@@ -43,6 +45,7 @@ class RegulatorRules:
     penalty_multiple: float
     reserve_yuan_per_t: dict[str, float]
     cut_next_allocation: bool = True
+    own_allocation_t: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def account(self) -> str:
@@ -99,11 +102,21 @@ class Regulator:
         else:
             weight = self.firms.current_output[self.members] * _sector_benchmark(
                 self.firms, self.members, j)
-        total = weight.sum()
-        shares = weight / total if total > 0 else np.zeros_like(weight)
-        allocation: np.ndarray = self.cap_t(pollutant, year_index) * shares
+        allocation = self._share_out(self.cap_t(pollutant, year_index), weight, pollutant)
         if self.rules.cut_next_allocation:
             allocation = np.maximum(0.0, allocation - self.shortfall_t[pollutant])
+        return allocation
+
+    def _share_out(self, cap_t: float, weight: np.ndarray, pollutant: str) -> np.ndarray:
+        """The cap by weight, after the firms with an allocation of their own have it."""
+        own_t = self.rules.own_allocation_t.get(pollutant, {})
+        own = np.array([own_t.get(self.firms.ids[i], np.nan) for i in self.members])
+        listed = ~np.isnan(own)
+        rest = np.where(listed, 0.0, weight)
+        left = max(0.0, cap_t - float(own[listed].sum())) if listed.any() else cap_t
+        total = rest.sum()
+        shares = rest / total if total > 0 else np.zeros_like(rest)
+        allocation: np.ndarray = np.where(listed, own, left * shares)
         return allocation
 
     def allocate(self, market: Market, pollutant: str, year_index: int, issuer: str
@@ -146,8 +159,9 @@ class Regulator:
         held_t = held.sum(axis=1) / scale
         emissions_before = f.current_t[self.members, j]
         slope, tax = f.slope[self.members, j], f.tax[self.members, j]
+        intercept = f.intercept[self.members, j]
         penalty = rules.penalty_multiple * price_yuan_per_t
-        abated = true_up_abatement(slope, tax, emissions_before, held_t,
+        abated = true_up_abatement(slope, tax - intercept, emissions_before, held_t,
                                    np.full_like(slope, penalty),
                                    f.abatement_plan_t[self.members, j])
         emissions = emissions_before - abated
@@ -156,7 +170,7 @@ class Regulator:
         for k, account in enumerate(ids):
             surrendered[k] = self._surrender(account, symbols, held[k], int(due_units[k]))
         shortfall = np.maximum(0, due_units - surrendered) / scale
-        cost = abatement_cost(slope, abated)
+        cost = abatement_cost(slope, abated, intercept)
         env_tax = tax * emissions
         fine = penalty * shortfall
         unpaid = np.array([pay_costs(reg, a, rules.account, c, t + p, "true-up")

@@ -35,6 +35,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "auction_price_yuan", "equilibrium_price_yuan", "mean_price_yuan", "last_price_yuan",
         "volume_t", "cross_border_in_t",
     ),
+    "cross_border_flows": (
+        "run_id", "year", "pollutant", "seller_region", "buyer_region", "quantity_t",
+        "delivered_t", "value_yuan", "trades", "converted",
+    ),
     "kpis": (
         "run_id", "scenario", "seed", "design", "firms", "years", "trades", "volume_t",
         "value_yuan", "cross_border_volume_t", "cross_border_value_yuan",
@@ -56,7 +60,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "water_lowest_flow_share", "forest_indicators_traded_mu",
         "forest_indicator_price_yuan", "forest_trade_value_yuan", "forest_planted_mu",
         "forest_planting_cost_yuan", "forest_sinks_tco2e", "forest_sink_revenue_yuan",
-        "forest_targets_met_share", "forest_pledged_mu",
+        "forest_targets_met_share", "forest_pledged_mu", "cross_border_delivered_t",
+        "cross_border_to_changshou_t", "cross_border_to_changshou_yuan",
+        "cross_border_to_guangan_t", "cross_border_to_guangan_yuan",
+        "ambient_least_cost_yuan", "water_abatement_cost_yuan", "ambient_cost_ratio",
+        "receptor_exceedances", "ambient_feasible",
     ),
     "bank_months": (
         "run_id", "month", "year", "bank", "region", "capital_yuan", "deposits_yuan",
@@ -79,6 +87,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "environment": (
         "run_id", "year", "sample", "day", "section", "reach", "region", "cross_border",
         "pollutant", "concentration_mg_l", "standard_mg_l", "index",
+    ),
+    "receptors": (
+        "run_id", "year", "pollutant", "section", "reach", "region", "cross_border",
+        "standard_mg_l", "unabated_mg_l", "concentration_mg_l", "ambient_benchmark_mg_l",
+        "met", "shadow_price_yuan_per_mg_l", "ambient_feasible",
     ),
     "water_years": (
         "run_id", "year", "firm", "region", "sector", "reach", "demand_m3", "permit_m3",

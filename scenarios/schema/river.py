@@ -84,9 +84,15 @@ class RiverSpec(Strict):
     samples_per_year: PositiveInt = Field(24, le=365)
     sampling_sigma: Annotated[float, Field(ge=0, le=2)] = 0.2
     index_k0: Annotated[float, Field(gt=0, le=2)] = 0.85
-    set_trading_ratio: bool = Field(False, description="set the linked design's Guang'an to "
-                                    "Changshou ratio to the load-weighted transfer coefficient "
-                                    "from Guang'an's reaches to the cross-border sections")
+    set_trading_ratio: bool = Field(False, description="derive the linked design's ratios "
+                                    "of the water pollutants from the river: the smallest "
+                                    "ambient-neutral ratio over the receptor sections "
+                                    "(docs/river_trading.md)")
+    receptors: list[Name] = Field([], description="sections whose concentration a "
+                                  "cross-border trade may not raise; empty for every section")
+    off_network_coefficient: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="share of a tonne discharged off the modelled network that "
+        "reaches a section: 0, such a source drains to another river [L]")
 
     @model_validator(mode="after")
     def _network_is_sound(self) -> RiverSpec:
@@ -116,6 +122,9 @@ class RiverSpec(Strict):
             raise ValueError("river.reaches: section names must be unique")
         if not any(r.section and r.section.cross_border for r in self.reaches):
             raise ValueError("river.reaches: no cross-border section")
+        for k, name in enumerate(self.receptors):
+            if name not in sections:
+                raise ValueError(f"river.receptors.{k}: no section {name!r}")
         for firm, reach in self.firms.items():
             if reach not in by_name:
                 raise ValueError(f"river.firms.{firm}: no reach {reach!r}")

@@ -59,6 +59,10 @@ class Scenario(Strict):
             if firm.region not in self.regions:
                 raise ValueError(f"firms.{k}.region: {firm.region} has no regions entry")
             self._known_pollutants(f"firms.{k}.emissions", firm.emissions)
+            self._known_pollutants(f"firms.{k}.allocation_t", firm.allocation_t)
+            if firm.allocation_t and \
+                    self.regions[firm.region].regulator.allocation == "auction":
+                raise ValueError(f"firms.{k}.allocation_t: {firm.region} auctions its cap")
         for name, pollutant_spec in self.pollutants.items():
             for field in ("reference_price_yuan_per_t", "env_tax_yuan_per_t"):
                 missing = set(self.regions) - set(getattr(pollutant_spec, field))
@@ -94,6 +98,10 @@ class Scenario(Strict):
         if self.compensation is not None and self.river is None:
             raise ValueError("compensation: a scheme needs a river section")
         if self.river is None:
+            for k, firm in enumerate(self.firms):
+                if firm.reach is not None:
+                    raise ValueError(f"firms.{k}.reach: the scenario has no river")
+        if self.river is None:
             return
         if not set(self.pollutants) & {"COD", "NH3N"}:
             raise ValueError("river: the scenario lists no pollutant the river carries "
@@ -101,6 +109,10 @@ class Scenario(Strict):
         unknown = set(self.river.firms) - {f.name for f in self.firms}
         if unknown:
             raise ValueError(f"river.firms: no listed firms {sorted(unknown)}")
+        reaches = {r.name for r in self.river.reaches}
+        for k, firm in enumerate(self.firms):
+            if firm.reach is not None and firm.reach not in reaches:
+                raise ValueError(f"firms.{k}.reach: no reach {firm.reach!r}")
         design = self.exchange.design
         if self.river.set_trading_ratio and not (
                 design.kind == "linked" and design.ratio_guangan_to_changshou is not None):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
+from agents.river import sections, transfer_coefficients
 from scenarios import COLUMNS, ScenarioError, build_world, load_scenario, run_scenario
 
 RIVER_KPIS = ("section_compliance_rate", "cross_border_index", "cross_border_index_reduction",
@@ -103,10 +105,28 @@ def test_linked_ratio_from_the_river_graph() -> None:
     overrides = ["exchange.design={kind: linked}", "river={set_trading_ratio: true}"]
     world = build_world(load_scenario("tiny", overrides), seed=1)
 
-    ratio = world.years.design.ratios["guangan", "changshou"]
-    # between the transfer coefficients of the two Guang'an Dahong reaches and Yulin's
-    assert math.exp(-0.2 * (35 / 0.4 + 30.4 / 0.5) / 86.4) < ratio < 1
-    assert ratio != 0.79
+    ratio = world.years.design.ratios_for("COD")["guangan", "changshou"]
+    # By its definition (docs/river_trading.md), recomputed here from each reach's own
+    # transfer coefficient: at each section, the Guang'an firms' coefficients weighted by
+    # 1/slope over the Changshou firms' likewise; the smallest over the sections that
+    # Changshou's firms reach.
+    comp, firms = world.compensation, world.firms
+    assert comp is not None
+    reaches, j = list(comp.graph), firms.pollutant("COD")
+    ratios = []
+    for section in sections(comp.graph):
+        d = transfer_coefficients(comp.graph, "COD", section)
+        def weighted(region: str) -> float:
+            num = den = 0.0
+            for k in np.flatnonzero(firms.region == region):
+                at = comp.assignment[k]
+                num += (d.get(reaches[at], 0.0) if at >= 0 else 0.0) / firms.slope[k, j]
+                den += 1 / firms.slope[k, j]
+            return num / den
+        if weighted("changshou") > 0:
+            ratios.append(weighted("guangan") / weighted("changshou"))
+    assert ratio == pytest.approx(min(ratios), rel=1e-12)
+    assert 0 < ratio < 0.79
 
 
 @pytest.mark.parametrize(("overrides", "field"), [
