@@ -1,25 +1,25 @@
-"""Ecological compensation between the two governments, judged at cross-border sections.
+"""Ecological compensation between the governments, judged at monitored sections.
 
-Schemes (reference/domain.md section 5):
+Schemes (reference/domain.md section 5; the rules of each in ``agents.schemes``, the
+averaging and indices in ``agents.monitoring``):
 
-- ``bet``: the bidirectional water-quality bet of the Xin'an river. For each cross-border
-  section, if the year's index ``P`` (the mean of its samples) is at most 1 the downstream
-  government pays the upstream one ``amount_yuan``, otherwise the upstream pays downstream.
-  With ``worsening_pays`` (Chongqing's 2018 rule) a section that meets its target but is
-  worse than the year before also makes the upstream government pay.
-- ``graded``: the same directions, but the payment is ``yuan_per_index * |P - 1|``, at most
-  ``cap_yuan``.
-- ``pool``: both governments pay their share of ``pool_yuan`` into a pool; the pool, with
-  any central top-up, goes to the upstream government in the share of the year's
-  cross-border samples that met the target (``P <= 1``), the rest to the downstream one.
+- ``bet``: the Xin'an bidirectional bet, yearly per section on ``P = K0 sum k_i C_i/C0_i``
+  against a baseline.
+- ``graded``: yearly payments by bands of the same index.
+- ``pool``: both governments pay into a pool, allocated to the upstream one in the share of
+  the year's samples whose index met the target, the rest to the downstream one.
+- ``chongqing``: Chongqing's 2018 rule, monthly per section against the class limits.
+- ``excess``: monthly grading by the excess over the class limits.
+- ``load``: monthly payments per tonne of load above the class limits.
 - ``market``: no transfers; the river is only monitored.
 
-A central top-up (``central_topup_yuan``) comes from outside the model each year: to the
-upstream government under ``bet`` and ``graded``, into the pool under ``pool``.
+Who pays whom at a section is configurable (``parties``, default: the region of the reach
+above the section and of the reach below it). A central top-up (``central_topup_yuan``)
+comes from outside the model each year: into the pool under ``pool``, else shared equally
+by the distinct upstream governments.
 
-The payment functions are pure: they turn index values into :class:`Payment` records.
 :class:`Compensation` moves the money through the registry each year and applies the
-regulators' response.
+upstream government's response.
 """
 
 from __future__ import annotations
@@ -32,57 +32,52 @@ import networkx as nx
 import numpy as np
 
 from agents.budget import appropriate
+from agents.hydrology import Hydrology, flow_factors, sample_year
+from agents.monitoring import SectionYear, xinan_index
 from agents.regulator import Regulator
+from agents.river import (KG_PER_DAY_PER_T_YEAR, MG_L_PER_KG_DAY_PER_M3S, GB3838_MG_L,
+                          concentrations, downstream_region, net_flows, sections,
+                          upstream_region)
+from agents.schemes import (IndexRules, Parties, Payment, band_yuan, bet_yuan,
+                            chongqing_payments, excess_payments, load_payments,
+                            xinan_payment, xinan_verdict)
 from agents.streams import Streams
-from agents.river import (KG_PER_DAY_PER_T_YEAR, MG_L_PER_KG_DAY_PER_M3S, concentrations,
-                          downstream_region, net_flows, sample_concentrations, section_index,
-                          sections, upstream_region)
 from exchange import CASH, OUTSIDE, Registry
 
-__all__ = ["CENTRAL", "POOL", "Compensation", "Parties", "Payment", "SchemeRules",
-           "bet_payments", "graded_payments", "net_to_upstream", "pool_payments",
-           "scheme_payments"]
+__all__ = ["CENTRAL", "DEFAULT_BANDS", "POOL", "Compensation", "Judged", "Parties", "Payment",
+           "SchemeRules", "class_limits", "default_parties", "net_to_upstream",
+           "pool_payments", "sample_indices", "scheme_payments", "section_payments"]
 
 CENTRAL = OUTSIDE
 """The central government's budget is the registry's outside account."""
 POOL = "pool:compensation"
 
-Scheme = Literal["bet", "graded", "pool", "market"]
+Scheme = Literal["bet", "graded", "pool", "chongqing", "excess", "load", "market"]
 
-
-@dataclass(frozen=True, slots=True)
-class Parties:
-    """Who is upstream and downstream of a cross-border section (government accounts)."""
-
-    upstream: str
-    downstream: str
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """One transfer: who paid whom, how much, why, and the index that decided it."""
-
-    payer: str
-    payee: str
-    amount_yuan: float
-    reason: str
-    index: float
+DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
+    (0.90, 12e6), (0.95, 8e6), (1.00, 4e6), (1.05, -4e6), (1.10, -8e6), (float("inf"), -12e6))
+"""Graded bands ``(max_index, yuan to the upstream government)``: the bet's 12 m yuan at
+the extremes, in thirds towards the target [L]."""
 
 
 @dataclass(frozen=True, slots=True)
 class SchemeRules:
-    """A scheme's parameters (yuan per year); unused ones are ignored by other schemes.
+    """A scheme's parameters (yuan); unused ones are ignored by other schemes.
 
     Attributes:
-        kind: ``bet``, ``graded``, ``pool`` or ``market``.
-        amount_yuan: the bet per cross-border section.
-        yuan_per_index: graded payment per unit of ``|P - 1|``.
-        cap_yuan: largest graded payment per section.
-        pool_yuan: the pool both governments pay into.
+        kind: the scheme (module docstring).
+        amount_yuan: the bet per section and year.
+        bands: graded bands ``(max_index, yuan to upstream)``, ascending.
+        pool_yuan: the pool both governments pay into each year.
         upstream_share: the upstream government's share of the pool contributions.
         central_topup_yuan: the central government's yearly top-up.
-        worsening_pays: under ``bet``, a section met but worse than the year before makes
-            the upstream government pay.
+        monthly_yuan: Chongqing's monthly payment per section.
+        fail_yuan_per_month: Chongqing's monthly payment of a section that missed its class.
+        yuan_per_excess: ``excess``: yuan per month per unit of excess.
+        met_yuan_per_month: ``excess``: paid to the upstream for a month that met its class.
+        yuan_per_t: ``load``: yuan per tonne above the class limit, by pollutant.
+        index: the Xin'an index (``bet``, ``graded``, ``pool``).
+        averaging: the monthly schemes' averaging rule.
         tighten_cap: after a year in which the upstream government is a net payer to the
             downstream one, it cuts its caps by this share from the next year on.
         fund_abatement: after such a year it also spends this share of its net payment on
@@ -92,61 +87,77 @@ class SchemeRules:
 
     kind: Scheme
     amount_yuan: float = 12e6
-    yuan_per_index: float = 40e6
-    cap_yuan: float = 12e6
+    bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
     pool_yuan: float = 300e6
     upstream_share: float = 0.5
     central_topup_yuan: float = 0.0
-    worsening_pays: bool = False
+    monthly_yuan: float = 1e6
+    fail_yuan_per_month: float = 1e6
+    yuan_per_excess: float = 1e6
+    met_yuan_per_month: float = 0.0
+    yuan_per_t: Mapping[str, float] = field(default_factory=dict)
+    index: IndexRules = IndexRules()
+    averaging: Literal["arithmetic", "flow_weighted"] = "arithmetic"
     tighten_cap: float = 0.0
     fund_abatement: float = 0.0
     fund_yuan_per_t: float = 20_000.0
 
 
-def bet_payments(index: Mapping[str, float], parties: Mapping[str, Parties],
-                 amount_yuan: float, last_year: Mapping[str, float] | None = None
-                 ) -> list[Payment]:
-    """The bet of each cross-border section, given the year's index by section.
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the schemes need of one section: its parties, baseline and class limits."""
 
-    With ``last_year`` (the previous year's index by section: Chongqing's rule), a section
-    that met its target but is worse than the year before counts as missed.
-    """
-    out = []
-    for section, p in index.items():
-        who = parties[section]
-        before = (last_year or {}).get(section)
-        worse = before is not None and p > before
-        won = p <= 1 and not worse
-        payer, payee = (who.downstream, who.upstream) if won else (who.upstream, who.downstream)
-        reason = _verdict(section, p) + (f", worse than {before:.3f} the year before"
-                                         if worse and p <= 1 else "")
-        out.append(Payment(payer, payee, amount_yuan, reason, float(p)))
-    return out
+    parties: Parties
+    baseline_mg_l: Mapping[str, float]
+    limits_mg_l: Mapping[str, float]
 
 
-def graded_payments(index: Mapping[str, float], parties: Mapping[str, Parties],
-                    yuan_per_index: float, cap_yuan: float) -> list[Payment]:
-    """Payments growing with the distance of each section's index from 1, capped."""
-    out = []
-    for payment in bet_payments(index, parties, 0.0):
-        amount = min(cap_yuan, yuan_per_index * abs(payment.index - 1))
-        if amount > 0:
-            out.append(Payment(payment.payer, payment.payee, amount, payment.reason,
-                               payment.index))
-    return out
+def sample_indices(year: SectionYear, baseline_mg_l: Mapping[str, float],
+                   rules: IndexRules) -> np.ndarray:
+    """The Xin'an index of each sample (NaN where a weighted pollutant is missing)."""
+    values = {p: np.asarray(year.mg_l[p], dtype=float) for p in rules.weights}
+    return np.asarray(xinan_index(values, baseline_mg_l, rules.weights, rules.k0))  # type: ignore[arg-type]
 
 
-def pool_payments(samples: Mapping[str, np.ndarray], parties: Mapping[str, Parties],
+def section_payments(rules: SchemeRules, section: str, year: SectionYear,
+                     last_year: SectionYear | None, judged: Judged) -> list[Payment]:
+    """The payments of one section in one year under a per-section scheme."""
+    who, limits = judged.parties, judged.limits_mg_l
+    match rules.kind:
+        case "bet" | "graded":
+            verdict = xinan_verdict(year, judged.baseline_mg_l, rules.index)
+            if verdict is None:
+                return []
+            yuan = (bet_yuan(verdict, rules.amount_yuan) if rules.kind == "bet"
+                    else band_yuan(verdict[0], rules.bands))
+            payment = xinan_payment(section, verdict, who, yuan)
+            return [] if payment is None else [payment]
+        case "chongqing":
+            return chongqing_payments(section, year, last_year, limits, who,
+                                      rules.monthly_yuan, rules.fail_yuan_per_month,
+                                      rules.averaging)
+        case "excess":
+            return excess_payments(section, year, limits, who, rules.yuan_per_excess,
+                                   rules.met_yuan_per_month, rules.averaging)
+        case "load":
+            return load_payments(section, year, limits, who, rules.yuan_per_t,
+                                 rules.averaging)
+    return []
+
+
+def pool_payments(indices: Mapping[str, np.ndarray], parties: Mapping[str, Parties],
                   pool_yuan: float, upstream_share: float, topup_yuan: float
                   ) -> list[Payment]:
     """Contributions to the pool and its allocation by the share of samples that met.
 
-    ``samples`` holds the index at each sampling date by cross-border section; every section
-    must have the same two parties.
+    ``indices`` holds the index at each sampling date by section (NaN: missing, left out);
+    every section must have the same two parties. Without a sample the pool goes back in
+    the shares it came in.
     """
     who = _one_pair(parties)
-    values = np.concatenate([np.asarray(v, dtype=float) for v in samples.values()])
-    met = float(np.mean(values <= 1)) if len(values) else 0.0
+    values = np.concatenate([np.asarray(v, dtype=float) for v in indices.values()])
+    values = values[~np.isnan(values)]
+    met = float(np.mean(values <= 1)) if len(values) else upstream_share
     mean = float(np.mean(values)) if len(values) else float("nan")
     total = pool_yuan + topup_yuan
     out = [Payment(who.upstream, POOL, pool_yuan * upstream_share, "pool contribution", mean),
@@ -161,70 +172,70 @@ def pool_payments(samples: Mapping[str, np.ndarray], parties: Mapping[str, Parti
     return [p for p in out if p.amount_yuan > 0]
 
 
-def scheme_payments(rules: SchemeRules, samples: Mapping[str, np.ndarray],
-                    parties: Mapping[str, Parties],
-                    last_year: Mapping[str, float] | None = None) -> list[Payment]:
-    """Every payment of one year under ``rules``, from the index at each sample by
-    cross-border section (the year's index is the samples' mean); ``last_year`` is the
-    previous year's index by section, for the bet's ``worsening_pays`` rule."""
-    index = {s: float(np.mean(v)) for s, v in samples.items()}
-    match rules.kind:
-        case "bet":
-            out = bet_payments(index, parties, rules.amount_yuan,
-                               last_year if rules.worsening_pays else None)
-        case "graded":
-            out = graded_payments(index, parties, rules.yuan_per_index, rules.cap_yuan)
-        case "pool":
-            return pool_payments(samples, parties, rules.pool_yuan, rules.upstream_share,
-                                 rules.central_topup_yuan)
-        case "market":
-            return []
-    if rules.central_topup_yuan:
-        who = _one_pair(parties)
-        mean = float(np.mean(list(index.values())))
-        out.append(Payment(CENTRAL, who.upstream, rules.central_topup_yuan, "central top-up",
-                           mean))
+def scheme_payments(rules: SchemeRules, years: Mapping[str, SectionYear],
+                    last_years: Mapping[str, SectionYear], judged: Mapping[str, Judged]
+                    ) -> list[Payment]:
+    """Every payment of one year under ``rules`` at the judged sections (``years`` holds
+    each judged section's samples; ``last_years`` the year before's, where known)."""
+    if rules.kind == "market":
+        return []
+    if rules.kind == "pool":
+        indices = {s: sample_indices(years[s], judged[s].baseline_mg_l, rules.index)
+                   for s in judged}
+        return pool_payments(indices, {s: j.parties for s, j in judged.items()},
+                             rules.pool_yuan, rules.upstream_share, rules.central_topup_yuan)
+    out = [p for s in judged
+           for p in section_payments(rules, s, years[s], last_years.get(s), judged[s])]
+    upstreams = sorted({j.parties.upstream for j in judged.values()} - {CENTRAL})
+    for government in upstreams if rules.central_topup_yuan else ():
+        out.append(Payment(CENTRAL, government, rules.central_topup_yuan / len(upstreams),
+                           "central top-up", float("nan")))
     return out
-
-
-def _verdict(section: str, p: float) -> str:
-    return f"{section}: index {p:.3f} {'met' if p <= 1 else 'missed'} the target"
 
 
 def _one_pair(parties: Mapping[str, Parties]) -> Parties:
     pairs = set(parties.values())
     if len(pairs) != 1:
-        raise ValueError(f"parties: a pool and a top-up need one upstream and one downstream "
-                         f"government, got {sorted(map(str, pairs))}")
+        raise ValueError(f"compensation.parties: a pool needs one upstream and one "
+                         f"downstream party, got {sorted(map(str, pairs))}")
     return pairs.pop()
 
 
 @dataclass
 class Compensation:
-    """Monitors the river at each true-up and settles the year's scheme.
+    """Monitors the river each year and settles the year's scheme.
 
     After the year's true-ups (:meth:`close_year`, phase ``river_close`` of the day
-    schedule) the firms' realised emissions of that year are routed to every section; each
-    of ``samples_per_year`` sampling dates sees the routed yearly mean times lognormal
-    sampling noise from the year's stream ``("river", "sampling", year)``. The year's index
-    at a section is the mean over its samples.
+    schedule) the firms' realised emissions of that year are routed to every section at
+    the mean flow (less withdrawals), and a year of flows and samples is drawn
+    (``agents.hydrology``). A section-year found in ``observed`` replaces the simulated one.
+
+    Attributes:
+        judged: the sections the scheme judges, with their parties, baselines and limits.
+        baselines: every section's baseline concentration by pollutant (the environment
+            table's index is against it).
     """
 
     graph: nx.DiGraph
     assignment: np.ndarray
     pollutants: tuple[str, ...]
-    k0: float
-    samples_per_year: int
-    sampling_sigma: float
     rules: SchemeRules
     registry: Registry
     regulators: dict[str, Regulator]
     streams: Streams
-    samples: list[tuple[int, str, str, np.ndarray, np.ndarray]] = field(default_factory=list)
+    judged: dict[str, Judged]
+    baselines: dict[str, dict[str, float]]
+    hydrology: Hydrology = Hydrology()
+    observed: Mapping[tuple[int, str], SectionYear] = field(default_factory=dict)
+    records: list[tuple[int, str, str, SectionYear, np.ndarray]] = field(default_factory=list)
+    """Year, section, source (``simulated`` or ``observed``), samples, sample indices."""
     payments: list[tuple[int, Payment]] = field(default_factory=list)
     index_free: list[tuple[int, str, float, float]] = field(default_factory=list)
+    """Year, section, index of the routed and of the unabated emissions (mean flow)."""
     funds: list[tuple[int, str, float, float]] = field(default_factory=list)
     """Abatement funded: year, government, yuan, tonnes of COD a year removed."""
+    factors: dict[int, np.ndarray] = field(default_factory=dict)
+    """The months' flow factors by year."""
     withdrawn_m3s: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     """Water withdrawn by year and reach, m3/s (agents.water); it lowers the flows."""
     min_flow_share: float = 0.0
@@ -233,13 +244,14 @@ class Compensation:
         self.carried = tuple(p for p in self.pollutants
                              if any(p in self.graph.nodes[n]["decay_per_day"]
                                     for n in self.graph))
-        cross = [s for s, n in sections(self.graph).items()
-                 if self.graph.nodes[n]["section"].cross_border]
-        self.parties = {s: Parties(f"gov:{upstream_region(self.graph, s)}",
-                                   f"gov:{downstream_region(self.graph, s)}") for s in cross}
         if self.rules.kind == "pool":
             self.registry.open_account(POOL)
-        self._last_index: dict[str, float] = {}
+        self._last: dict[str, SectionYear] = {}
+
+    @property
+    def parties(self) -> dict[str, Parties]:
+        """Who pays whom, by judged section."""
+        return {s: j.parties for s, j in self.judged.items()}
 
     def close_year(self, year: int, emissions_t: np.ndarray, unabated_t: np.ndarray) -> None:
         """Monitor the year and settle it.
@@ -254,20 +266,36 @@ class Compensation:
                  if year in self.withdrawn_m3s else None)
         routed = self._routed(emissions_t[:, cols], flows)
         unabated = self._routed(unabated_t[:, cols], flows)
-        drawn = sample_concentrations(routed, self.samples_per_year, self.sampling_sigma,
-                                      self.streams("river", "sampling", year))
-        cross: dict[str, np.ndarray] = {}
-        for section, by_pollutant in drawn.items():
-            index = np.asarray(section_index(self.graph, section, by_pollutant, self.k0))
-            for p, values in by_pollutant.items():
-                self.samples.append((year, section, p, values, index))
-            self.index_free.append((year, section, float(section_index(
-                self.graph, section, routed[section], self.k0)), float(section_index(
-                    self.graph, section, unabated[section], self.k0))))
-            if section in self.parties:
-                cross[section] = index
-        self._settle(year, scheme_payments(self.rules, cross, self.parties, self._last_index))
-        self._last_index = {s: float(np.mean(v)) for s, v in cross.items()}
+        located = sections(self.graph)
+        at_section = {s: (flows or {}).get(n, self.graph.nodes[n]["flow_m3s"])
+                      for s, n in located.items()}
+        self.factors[year] = flow_factors(self.hydrology,
+                                          self.streams("river", "hydrology", year))
+        drawn = sample_year(routed, at_section, self.factors[year], self.hydrology,
+                            self.streams("river", "sampling", year),
+                            self.streams("river", "gaps", year))
+        data = {}
+        for section, simulated in drawn.items():
+            seen = self.observed.get((year, section))
+            data[section] = simulated if seen is None else seen
+            self.records.append((year, section, "simulated" if seen is None else "observed",
+                                 data[section], self._indices(section, data[section])))
+            self.index_free.append((year, section, self._index(section, routed[section]),
+                                    self._index(section, unabated[section])))
+        payments = scheme_payments(self.rules, data, self._last, self.judged)
+        self._settle(year, payments)
+        self._last = data
+
+    def _indices(self, section: str, year: SectionYear) -> np.ndarray:
+        weights = {p: w for p, w in self.rules.index.weights.items() if p in year.mg_l}
+        rules = IndexRules(self.rules.index.k0, weights or {p: 1 / len(year.mg_l)
+                                                              for p in year.mg_l})
+        return sample_indices(year, self.baselines[section], rules)
+
+    def _index(self, section: str, mg_l: Mapping[str, float]) -> float:
+        one = SectionYear(np.array([1]), {p: np.array([c]) for p, c in mg_l.items()},
+                          np.array([np.nan]))
+        return float(self._indices(section, one)[0])
 
     def _routed(self, emissions_t: np.ndarray, flows: Mapping[str, float] | None
                 ) -> dict[str, dict[str, float]]:
@@ -291,28 +319,40 @@ class Compensation:
         self._respond(year, payments)
 
     def _respond(self, year: int, payments: Sequence[Payment]) -> None:
-        """After a year it paid the downstream government more than it received from it
-        (directly or through the pool), the upstream government tightens its caps and
-        funds abatement of the load upstream, as the scheme's rules say. The downstream
-        government cannot change a section above its own firms, so it does not respond."""
-        if not (self.rules.tighten_cap or self.rules.fund_abatement) or not self.parties:
+        """After a year it paid the downstream parties more than it received from them
+        (directly or through the pool), an upstream government tightens its caps and funds
+        abatement of the load on the reaches draining to its judged sections, as the
+        scheme's rules say."""
+        if not (self.rules.tighten_cap or self.rules.fund_abatement):
             return
-        who = _one_pair(self.parties)
-        region = who.upstream.removeprefix("gov:")
-        net = net_to_upstream(payments, who)
-        if net >= -0.005:
-            return
-        if region in self.regulators:
-            self.regulators[region].cap_scale *= 1 - self.rules.tighten_cap
-        if self.rules.fund_abatement:
-            self._fund(year, who.upstream, region, -net * self.rules.fund_abatement)
+        for government in sorted({j.parties.upstream for j in self.judged.values()}):
+            if not government.startswith("gov:"):
+                continue
+            net = net_to_upstream(payments, Parties(government, ""))
+            if net >= -0.005:
+                continue
+            region = government.removeprefix("gov:")
+            if region in self.regulators:
+                self.regulators[region].cap_scale *= 1 - self.rules.tighten_cap
+            if self.rules.fund_abatement:
+                self._fund(year, government, region, -net * self.rules.fund_abatement)
+
+    def _draining(self, government: str, region: str) -> list[str]:
+        """The region's reaches draining to the sections ``government`` is judged on."""
+        located = sections(self.graph)
+        out: set[str] = set()
+        for section, j in self.judged.items():
+            if j.parties.upstream == government:
+                reach = located[section]
+                out |= nx.ancestors(self.graph, reach) | {reach}
+        return [n for n in self.graph if n in out and self.graph.nodes[n]["region"] == region]
 
     def _fund(self, year: int, government: str, region: str, yuan: float) -> None:
-        """Spend ``yuan`` on treating towns' and farms' load on the region's reaches: it
-        removes ``yuan / fund_yuan_per_t`` tonnes a year of COD, shared over the reaches by
-        their background COD load, and the same share of each reach's other background
-        loads, from the next year on."""
-        reaches = [n for n in self.graph if self.graph.nodes[n]["region"] == region]
+        """Spend ``yuan`` on treating towns' and farms' load on the region's reaches that
+        drain to its judged sections: it removes ``yuan / fund_yuan_per_t`` tonnes a year of
+        COD, shared over the reaches by their background COD load, and the same share of
+        each reach's other background loads, from the next year on."""
+        reaches = self._draining(government, region)
         load = {n: self.graph.nodes[n]["background_mg_l"].get("COD", 0.0)
                 * self.graph.nodes[n]["flow_m3s"] for n in reaches}
         total = sum(load.values())
@@ -334,9 +374,20 @@ class Compensation:
         self.funds.append((year, government, yuan, yuan / self.rules.fund_yuan_per_t))
 
 
+def default_parties(graph: nx.DiGraph, section: str) -> Parties:
+    """The governments of the reach above a section and of the reach below it."""
+    return Parties(f"gov:{upstream_region(graph, section)}",
+                   f"gov:{downstream_region(graph, section)}")
+
+
+def class_limits(section_class: str, pollutants: Sequence[str]) -> dict[str, float]:
+    """GB 3838-2002 limits of a class by pollutant, mg/L."""
+    return {p: GB3838_MG_L[p][section_class] for p in pollutants}
+
+
 def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:
-    """What the downstream government's money gave the upstream one, net, in one year's
-    payments, yuan (negative: the upstream paid the downstream).
+    """What others' money gave the upstream government, net, in one year's payments, yuan
+    (negative: it paid out more than it received).
 
     Direct payments count both ways; through a pool, the upstream's payout less its own
     contribution and less its share of the central top-up. Central top-ups paid to the

@@ -73,8 +73,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "failure_rate", "vasicek_rate",
     ),
     "environment": (
-        "run_id", "year", "sample", "day", "section", "reach", "region", "cross_border",
-        "pollutant", "concentration_mg_l", "standard_mg_l", "index",
+        "run_id", "year", "sample", "month", "day", "section", "reach", "region",
+        "cross_border", "source", "pollutant", "concentration_mg_l", "flow_m3s",
+        "standard_mg_l", "index",
     ),
     "water_years": (
         "run_id", "year", "firm", "region", "sector", "reach", "demand_m3", "permit_m3",
@@ -89,7 +90,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "run_id", "year", "reach", "region", "mean_flow_m3s", "withdrawn_m3s", "flow_m3s",
     ),
     "compensation": (
-        "run_id", "year", "payer", "payee", "amount_yuan", "scheme", "reason", "index",
+        "run_id", "year", "month", "section", "payer", "payee", "amount_yuan", "scheme",
+        "reason", "index",
     ),
     "forest_years": (
         "run_id", "year", "region", "pricing", "land_mu", "forest_mu", "coverage",

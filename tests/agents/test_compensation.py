@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agents.compensation import (CENTRAL, POOL, Compensation, Parties, Payment, SchemeRules,
-                                 bet_payments, graded_payments, net_to_upstream,
-                                 pool_payments, scheme_payments)
+from agents.compensation import (CENTRAL, POOL, Compensation, Judged, Parties, Payment,
+                                 SchemeRules, net_to_upstream, pool_payments,
+                                 scheme_payments)
+from agents.hydrology import Hydrology
+from agents.monitoring import SectionYear
+from agents.schemes import IndexRules
 from agents.firms import Firms
 from agents.regulator import Regulator, RegulatorRules
 from agents.river import Reach, Section, river_graph
@@ -24,44 +29,40 @@ def flows(payments: list[Payment]) -> list[tuple[str, str, float]]:
     return [(p.payer, p.payee, round(p.amount_yuan, 2)) for p in payments]
 
 
-def test_bet_is_symmetric_around_the_target() -> None:
-    met = bet_payments({"dahong": 0.9, "yulin": 1.0}, PARTIES, 12e6)
-    missed = bet_payments({"dahong": 1.1, "yulin": 1.3}, PARTIES, 12e6)
-
-    assert flows(met) == [(DOWN, UP, 12e6), (DOWN, UP, 12e6)]
-    assert flows(missed) == [(UP, DOWN, 12e6), (UP, DOWN, 12e6)]
-    assert "missed" in missed[0].reason and missed[0].index == 1.1
+def one(cod: list[float]) -> SectionYear:
+    return SectionYear(np.arange(1, len(cod) + 1), {"COD": np.array(cod)},
+                       np.full(len(cod), np.nan))
 
 
-def test_chongqing_rule_makes_a_section_met_but_worse_pay_upstream() -> None:
-    last_year = {"dahong": 0.8, "yulin": 0.95}
-
-    out = bet_payments({"dahong": 0.9, "yulin": 0.9}, PARTIES, 12e6, last_year)
-    xinan = scheme_payments(SchemeRules("bet"), {"dahong": np.array([0.9])},
-                            {"dahong": PARTIES["dahong"]}, last_year)
-    chongqing = scheme_payments(SchemeRules("bet", worsening_pays=True),
-                                {"dahong": np.array([0.9])}, {"dahong": PARTIES["dahong"]},
-                                last_year)
-
-    assert flows(out) == [(UP, DOWN, 12e6), (DOWN, UP, 12e6)]  # worse, then better
-    assert "worse than 0.800" in out[0].reason
-    assert flows(xinan) == [(DOWN, UP, 12e6)]  # the Xin'an bet looks at the target only
-    assert flows(chongqing) == [(UP, DOWN, 12e6)]
+JUDGED = {"dahong": Judged(PARTIES["dahong"], {"COD": 20.0}, {"COD": 20.0}),
+          "yulin": Judged(PARTIES["yulin"], {"COD": 20.0}, {"COD": 20.0})}
+INDEX = IndexRules(1.0, {"COD": 1.0})
 
 
-def test_graded_payments_are_proportional_and_capped() -> None:
-    out = graded_payments({"dahong": 0.9, "yulin": 1.05}, PARTIES, 40e6, 12e6)
-    capped = graded_payments({"dahong": 0.2, "yulin": 1.0}, PARTIES, 40e6, 12e6)
+def test_bet_follows_the_index_both_ways() -> None:
+    # dahong mean 18 -> P = 0.9 met; yulin mean 22 -> P = 1.1 missed
+    out = scheme_payments(SchemeRules("bet", index=INDEX),
+                          {"dahong": one([17.0, 19.0]), "yulin": one([22.0])}, {}, JUDGED)
+    assert flows(out) == [(DOWN, UP, 12e6), (UP, DOWN, 12e6)]
+    assert "missed" in out[1].reason and out[1].index == pytest.approx(1.1)
 
-    assert flows(out) == [(DOWN, UP, 4e6), (UP, DOWN, 2e6)]
-    assert flows(capped) == [(DOWN, UP, 12e6)]  # exactly on target pays nothing
+
+def test_parties_are_per_section_and_the_top_up_is_shared_by_upstreams() -> None:
+    judged = {"dahong": JUDGED["dahong"],
+              "yulin": Judged(Parties(UP, CENTRAL), {"COD": 20.0}, {"COD": 20.0})}
+    out = scheme_payments(SchemeRules("bet", index=INDEX, central_topup_yuan=6e6),
+                          {"dahong": one([22.0]), "yulin": one([18.0])}, {}, judged)
+    assert flows(out) == [(UP, DOWN, 12e6), (CENTRAL, UP, 12e6), (CENTRAL, UP, 6e6)]
+    # what the centre pays counts neither way: Guang'an lost 12 m to Changshou
+    assert net_to_upstream(out, PARTIES["dahong"]) == -12e6
 
 
 def test_pool_takes_shares_and_pays_out_by_the_samples_that_met() -> None:
-    samples = {"dahong": np.array([0.8, 1.2, 0.9, 1.1]), "yulin": np.array([0.5] * 4)}
+    samples = {"dahong": np.array([0.8, 1.2, 0.9, 1.1, np.nan]), "yulin": np.array([0.5] * 4)}
 
     out = pool_payments(samples, PARTIES, 300e6, 0.4, 20e6)
 
+    # 6 of the 8 samples present met: 320 m * 0.75 = 240 m upstream
     assert flows(out) == [(UP, POOL, 120e6), (DOWN, POOL, 180e6), (CENTRAL, POOL, 20e6),
                           (POOL, UP, 240e6), (POOL, DOWN, 80e6)]
     assert net_to_upstream(out, PARTIES["dahong"]) == pytest.approx(240e6 - 120e6 - 15e6)
@@ -79,20 +80,16 @@ def test_the_pool_pays_out_exactly_what_went_in(samples: list[float], pool: floa
     assert paid_in == pytest.approx(pool + topup, abs=1e-6)
 
 
-def test_market_pays_nothing_and_top_ups_go_upstream() -> None:
-    samples = {"dahong": np.array([1.5, 1.5])}
-
-    assert scheme_payments(SchemeRules("market", central_topup_yuan=5e6), samples,
-                           PARTIES) == []
-    bet = scheme_payments(SchemeRules("bet", amount_yuan=1e6, central_topup_yuan=5e6),
-                          samples, PARTIES)
-    assert flows(bet) == [(UP, DOWN, 1e6), (CENTRAL, UP, 5e6)]
-    assert net_to_upstream(bet, PARTIES["dahong"]) == -1e6
+def test_market_pays_nothing() -> None:
+    assert scheme_payments(SchemeRules("market", central_topup_yuan=5e6),
+                           {"dahong": one([30.0])}, {}, JUDGED) == []
 
 
-def settled(rules: SchemeRules, background_cod: float) -> tuple[Compensation, Registry,
-                                                                dict[str, Regulator]]:
-    """Two firms, one on each side of the border, and one year settled under ``rules``."""
+def settled(rules: SchemeRules, background_cod: float, hydrology: Hydrology = Hydrology(),
+            seed: int = 7) -> tuple[Compensation, Registry, dict[str, Regulator]]:
+    """Two firms, one on each side of the border, and one year settled under ``rules``
+    (its index on COD alone)."""
+    rules = replace(rules, index=IndexRules(rules.index.k0, {"COD": 1.0}))
     graph = river_graph([
         Reach("a", "guangan", "b", 43.2, 10.0, 0.5, {"COD": 0.2}, {"COD": background_cod},
               Section("border", "III", True)),
@@ -108,14 +105,17 @@ def settled(rules: SchemeRules, background_cod: float) -> tuple[Compensation, Re
         registry.issue(OUTSIDE, gov, CASH, 1_000_000_00)
     regulators = {r: Regulator(RegulatorRules(r, "free", {"COD": 0.9}, 0.0, 5.0, {}), firms,
                                registry) for r in ("guangan", "changshou")}
-    comp = Compensation(graph, np.array([0, 1]), ("COD",), 0.85, 24, 0.2, rules, registry,
-                        regulators, Streams(7))
+    judged = {"border": Judged(Parties(UP, DOWN), {"COD": 25.0}, {"COD": 20.0})}
+    baselines = {"border": {"COD": 25.0}, "mouth": {"COD": 25.0}}
+    comp = Compensation(graph, np.array([0, 1]), ("COD",), rules, registry, regulators,
+                        Streams(seed), judged, baselines, hydrology)
     comp.close_year(2025, np.array([[80.0], [90.0]]), np.array([[100.0], [100.0]]))
     return comp, registry, regulators
 
 
 @pytest.mark.parametrize("rules", [
     SchemeRules("bet", amount_yuan=3e8, central_topup_yuan=1e6),
+    SchemeRules("chongqing"), SchemeRules("excess"), SchemeRules("load", yuan_per_t={"COD": 1e4}),
     SchemeRules("graded", central_topup_yuan=2.5e6),
     SchemeRules("pool", pool_yuan=5e8, upstream_share=0.3, central_topup_yuan=1e7),
     SchemeRules("market")])
@@ -124,10 +124,10 @@ def test_settlement_conserves_money_and_records_every_transfer(rules: SchemeRule
 
     registry.audit()
     moved = sum(e.amount for e in registry.journal if e.memo.startswith("compensation"))
-    assert moved == round(sum(p.amount_yuan for _, p in comp.payments) * 100)
+    assert moved == sum(round(p.amount_yuan * 100) for _, p in comp.payments)
     if rules.kind == "pool":
         assert registry.cash(POOL) == 0
-    assert len(comp.samples) == 2 and comp.samples[0][3].shape == (24,)
+    assert len(comp.records) == 2 and comp.records[0][3].mg_l["COD"].shape == (24,)
 
 
 def test_a_government_short_of_cash_draws_on_its_budget() -> None:
@@ -146,3 +146,48 @@ def test_upstream_tightens_its_caps_after_paying_on_balance() -> None:
     assert lost["guangan"].cap_scale == pytest.approx(0.9)
     assert lost["changshou"].cap_scale == 1.0
     assert won["guangan"].cap_scale == 1.0
+
+
+# The simulated run by hand. Reach a: 43.2 km at 0.5 m/s is one day, d = exp(-0.2).
+# Firm g1's 80 t/yr = 80,000/365 = 219.178 kg/day, * 0.818731 = 179.448 kg/day at the
+# border, / (86.4 * 10 m3/s) = 0.207695 mg/L over the background.
+ROUTED_80T = 80_000 / 365 * np.exp(-0.2) / 864
+
+
+def test_the_simulated_year_samples_the_routed_concentration_by_hand() -> None:
+    comp, _, _ = settled(SchemeRules("bet"), 30.0, Hydrology(sampling_sigma=0.0))
+    border = comp.records[0][3]
+
+    assert border.mg_l["COD"] == pytest.approx(np.full(24, 30.0 + ROUTED_80T))
+    assert border.month.tolist() == [m for m in range(1, 13) for _ in range(2)]
+    # P = 0.85 * 30.2077 / 25 = 1.02706: missed, Guang'an pays
+    p = 0.85 * (30.0 + ROUTED_80T) / 25.0
+    assert [(q.payer, q.payee, q.index) for _, q in comp.payments] == [
+        (UP, DOWN, pytest.approx(p))]
+    assert p == pytest.approx(1.02706, abs=1e-5)
+
+
+def test_a_dry_year_concentrates_the_river_and_fails_the_bet() -> None:
+    # background 19: P = 0.85 * 19.2077 / 25 = 0.6531 at the mean flow, met. A year's flow
+    # factor F = exp(0.6 z0 - 0.18) (stream ("river", "hydrology", 2025)) divides every
+    # concentration; the first seed with F < 0.6531 must fail.
+    seed = next(s for s in range(1, 100) if np.exp(
+        0.6 * Streams(s)("river", "hydrology", 2025).standard_normal(13)[0] - 0.18) < 0.6531)
+    z0 = Streams(seed)("river", "hydrology", 2025).standard_normal(13)[0]
+    factor = np.exp(0.6 * z0 - 0.18)
+    rules = SchemeRules("bet")
+    dry, _, _ = settled(rules, 19.0, Hydrology(sigma_year=0.6, sampling_sigma=0.0), seed)
+    calm, _, _ = settled(rules, 19.0, Hydrology(sampling_sigma=0.0), seed)
+
+    assert dry.records[0][3].mg_l["COD"] == pytest.approx(
+        np.full(24, (19.0 + ROUTED_80T) / factor))
+    assert dry.payments[0][1].payer == UP
+    assert calm.payments[0][1].payer == DOWN
+
+
+def test_missing_samples_are_drawn_whatever_the_values() -> None:
+    comp, _, _ = settled(SchemeRules("market"), 19.0, Hydrology(missing_share=0.5))
+    gaps = Streams(7)("river", "gaps", 2025).random(24) < 0.5  # the first section: border
+    border = comp.records[0][3].mg_l["COD"]
+
+    assert np.isnan(border).tolist() == gaps.tolist()

@@ -14,17 +14,17 @@ RIVER_KPIS = ("section_compliance_rate", "cross_border_index", "cross_border_ind
 
 
 def test_builtin_compensation_scenarios_differ_only_in_the_scheme() -> None:
-    dumps = {kind: load_scenario(f"compensation_{kind}").model_dump()
-             for kind in ("bet", "graded", "pool", "market")}
+    every = ("bet", "graded", "pool", "chongqing", "excess", "load", "market")
+    dumps = {kind: load_scenario(f"compensation_{kind}").model_dump() for kind in every}
 
     kinds = set()
     for dump in dumps.values():
         kinds.add(dump.pop("compensation")["kind"])
         dump.pop("name")
         dump.pop("description")
-    assert kinds == {"bet", "graded", "pool", "market"}
+    assert kinds == set(every)
     assert all(d == dumps["bet"] for d in dumps.values())
-    assert dumps["bet"]["river"]["samples_per_year"] == 24
+    assert dumps["bet"]["river"]["samples_per_month"] == 2
 
 
 def test_a_run_with_a_bet_conserves_money_and_records_its_transfers() -> None:
@@ -65,7 +65,8 @@ def test_the_same_seed_gives_the_same_river_tables() -> None:
 
 
 def test_upstream_tightens_caps_after_losing_the_bet() -> None:
-    hard = ["river={index_k0: 1.5}", "compensation={kind: bet, response: {tighten_cap: 0.1}}"]
+    hard = ["river={}", "compensation={kind: bet, index: {k0: 1.5}, "
+            "response: {tighten_cap: 0.1}}"]
     world = build_world(load_scenario("tiny", hard), seed=1)
     result = world.run()
 
@@ -73,17 +74,20 @@ def test_upstream_tightens_caps_after_losing_the_bet() -> None:
     assert world.regulators["guangan"].cap_scale == pytest.approx(0.9**2)
     assert world.regulators["changshou"].cap_scale == 1.0
     caps = result["market_years"].set_index("year")["cap_t"]
-    untightened = build_world(load_scenario("tiny", hard[:1] + ["compensation={kind: bet}"]), 1)
+    untightened = build_world(load_scenario("tiny", hard[:1] + [
+        "compensation={kind: bet, index: {k0: 1.5}}"]), 1)
     caps_before = untightened.run()["market_years"].set_index("year")["cap_t"]
     assert caps[2025] == pytest.approx(caps_before[2025])
     assert caps[2026] < caps_before[2026]
 
 
 def test_upstream_funds_abatement_after_losing_the_bet_and_the_river_gets_cleaner() -> None:
-    hard = ["river={index_k0: 1.5}"]
+    hard = ["river={}"]
     funded = build_world(load_scenario("tiny", hard + [
-        "compensation={kind: bet, response: {fund_abatement: 1.0}}"]), seed=1)
-    plain = build_world(load_scenario("tiny", hard + ["compensation={kind: bet}"]), seed=1)
+        "compensation={kind: bet, index: {k0: 1.5}, response: {fund_abatement: 1.0}}"]),
+        seed=1)
+    plain = build_world(load_scenario("tiny", hard + [
+        "compensation={kind: bet, index: {k0: 1.5}}"]), seed=1)
     a, b = funded.run(), plain.run()
 
     paid = a["compensation"].query("year == 2025")["amount_yuan"].sum()
