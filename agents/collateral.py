@@ -91,8 +91,9 @@ class Collateral:
             yield symbol, symbol.split(":")[1], appraise(), True
 
     def release(self, loan: Loan) -> None:
-        if loan.collateral_units:
-            self.registry.release(self.firms.ids[loan.borrower], loan.collateral,  # type: ignore
+        if loan.collateral_units:  # pledged units imply a collateral symbol
+            self.registry.release(self.firms.ids[loan.borrower],
+                                  loan.collateral,  # type: ignore[arg-type]
                                   loan.collateral_units, memo=f"loan {loan.loan_id}")
             loan.collateral_units = 0
 

@@ -216,7 +216,7 @@ class Compensation:
             table's index is against it).
     """
 
-    graph: nx.DiGraph
+    graph: nx.DiGraph[str]
     assignment: np.ndarray
     pollutants: tuple[str, ...]
     rules: SchemeRules
@@ -374,7 +374,7 @@ class Compensation:
         self.funds.append((year, government, yuan, yuan / self.rules.fund_yuan_per_t))
 
 
-def default_parties(graph: nx.DiGraph, section: str) -> Parties:
+def default_parties(graph: nx.DiGraph[str], section: str) -> Parties:
     """The governments of the reach above a section and of the reach below it."""
     return Parties(f"gov:{upstream_region(graph, section)}",
                    f"gov:{downstream_region(graph, section)}")

@@ -80,7 +80,7 @@ class Credit:
         self.streams = streams
         self.loans: list[Loan] = []
         self.events: list[Event] = []
-        self.monthly: list[tuple] = []
+        self.monthly: list[tuple[int, str, str, *tuple[float, ...]]] = []
         self.factors: dict[int, float] = {}
         self.failures: dict[int, np.ndarray] = {}
         self.exposed: dict[int, np.ndarray] = {}
@@ -130,8 +130,9 @@ class Credit:
         ebitda = np.maximum(self.firms.current_profit_yuan, 1.0) * 100
         leverage = self.debt_fen() / ebitda
         excess = np.maximum(leverage - self.demand.target_leverage, 0.0)
-        return np.clip(pd * self.pd_multiplier * np.exp(self.demand.leverage_pd * excess),
-                       0.0, 0.999)
+        firm_pd: np.ndarray = np.clip(
+            pd * self.pd_multiplier * np.exp(self.demand.leverage_pd * excess), 0.0, 0.999)
+        return firm_pd
 
     def _draw_failures(self, month: int) -> None:
         """The year's systematic factor, who fails and when, each from its own stream: the
@@ -288,10 +289,10 @@ class Credit:
             if not self.defaulted[firm]:
                 out.append((int(firm), "business", int(gap[firm])))
         costs = self._monthly_costs_fen()
-        for firm, account in enumerate(f.ids):
-            want = int(d.buffer_months * costs[firm]) - self.registry.cash(account)
-            if want >= d.min_loan_yuan * 100 and not self.defaulted[firm]:
-                out.append((firm, "working_capital", want))
+        for i, account in enumerate(f.ids):
+            want = int(d.buffer_months * costs[i]) - self.registry.cash(account)
+            if want >= d.min_loan_yuan * 100 and not self.defaulted[i]:
+                out.append((i, "working_capital", want))
         return out
 
     def _prices_yuan_per_t(self) -> np.ndarray:
@@ -308,7 +309,9 @@ class Credit:
     def _monthly_costs_fen(self) -> np.ndarray:
         """A month of environmental costs: the tax and the permit price on all emissions."""
         f = self.firms
-        return ((f.tax + self._prices_yuan_per_t()) * f.current_t).sum(axis=1) * 100 / 12
+        costs: np.ndarray = (((f.tax + self._prices_yuan_per_t()) * f.current_t).sum(axis=1)
+                             * 100 / 12)
+        return costs
 
     def _worth_investing(self) -> np.ndarray:
         """Firms for which cutting the MAC slope pays over the loan's term at today's
@@ -321,7 +324,8 @@ class Credit:
         rate = self.policy.lpr
         annuity = (1 - (1 + rate) ** -years) / rate
         cost = d.invest_cost_yuan_per_t * f.baseline_t.sum(axis=1)
-        return (saving * annuity > cost) & ~self.invested & ~self.defaulted
+        worth_it: np.ndarray = (saving * annuity > cost) & ~self.invested & ~self.defaulted
+        return worth_it
 
     def request(self, firm: int, amount_fen: int, purpose: Purpose, month: int) -> int:
         """Ask the banks for a loan; return the amount granted, fen."""
@@ -506,10 +510,10 @@ class Credit:
         for bank in self.banks.values():
             # Deposits fund the loan book; the rest of the bank's balance sheet is outside
             # the model, so only the loans' funding cost is booked.
-            for creditor, fen in (
+            for creditor, interest_fen in (
                     (OUTSIDE, bank.loans_yuan * self.policy.deposit_rate / 12 * 100),
                     (CENTRAL_BANK, bank.refinancing_yuan * self.policy.refinance_rate / 12 * 100)):
-                paid = min(round(fen), self.registry.cash(bank.account))
+                paid = min(round(interest_fen), self.registry.cash(bank.account))
                 self.registry.transfer(bank.account, creditor, CASH, paid, memo="interest")
                 bank.interest_expense_yuan += paid / 100
             firms = list(bank.exposure_fen)

@@ -10,6 +10,7 @@ worth ``slope * a - tax`` at the margin, never more than the penalty for lacking
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -109,12 +110,19 @@ class Firms:
     @property
     def current_profit_yuan(self) -> np.ndarray:
         """This year's operating cash flow, yuan."""
-        return self.profit_yuan * self.current_output / self.output
+        profit: np.ndarray = self.profit_yuan * self.current_output / self.output
+        return profit
 
     def pollutant(self, name: str) -> int:
         return self.pollutants.index(name)
 
 
+@overload
+def abatement_cost(slope: np.ndarray, abatement_t: np.ndarray | float) -> np.ndarray: ...
+@overload
+def abatement_cost(slope: float, abatement_t: np.ndarray) -> np.ndarray: ...
+@overload
+def abatement_cost(slope: float, abatement_t: float) -> float: ...
 def abatement_cost(slope: np.ndarray | float, abatement_t: np.ndarray | float
                    ) -> np.ndarray | float:
     """Resource cost of abating, yuan."""
@@ -151,4 +159,5 @@ def true_up_abatement(slope: np.ndarray, tax: np.ndarray, emissions_t: np.ndarra
     chosen = np.maximum(np.minimum(needed, worth_it), tax / slope)
     if plan_t is not None:
         chosen = np.where(np.isnan(plan_t), chosen, plan_t)
-    return np.clip(chosen, 0.0, emissions_t)
+    abatement_t: np.ndarray = np.clip(chosen, 0.0, emissions_t)
+    return abatement_t

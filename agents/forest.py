@@ -35,6 +35,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -259,8 +260,7 @@ class Forests:
 
     def appraisals(self) -> dict[str, Callable[[], float]]:
         """Each region's indicator symbol with its appraisal, fen per unit (for pledges)."""
-        return {self.symbol(r): (lambda r=r: self.appraisal_fen_per_mu(r))  # type: ignore[misc]
-                for r in self.regions}
+        return {self.symbol(r): partial(self.appraisal_fen_per_mu, r) for r in self.regions}
 
     # ---- market variant --------------------------------------------------------------------
 

@@ -54,7 +54,8 @@ def flow_factors(hydrology: Hydrology, rng: np.random.Generator) -> np.ndarray:
     sy, sm = hydrology.sigma_year, hydrology.sigma_month
     year = np.exp(sy * z[0] - sy**2 / 2)
     months = np.exp(sm * z[1:] - sm**2 / 2)
-    return year * months * np.asarray(hydrology.seasonal, dtype=float)
+    out: np.ndarray = year * months * np.asarray(hydrology.seasonal, dtype=float)
+    return out
 
 
 def sample_year(routed_mg_l: Mapping[str, Mapping[str, float]], flows_m3s: Mapping[str, float],

@@ -9,9 +9,11 @@ loan default cost points.
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
-GRADES = ("green", "blue", "yellow", "red")
+GRADES: Final = ("green", "blue", "yellow", "red")
 CUTOFFS = (100.0, 80.0, 60.0)
 MAX_SCORE = 108.0
 
@@ -43,4 +45,5 @@ def update_scores(score: np.ndarray, shortfall: np.ndarray, unpaid: np.ndarray,
     clean = ~(shortfall | unpaid | defaulted)
     new = (score + _COMPLIANT_YEAR * clean - _SHORTFALL * shortfall - _UNPAID * unpaid
            - _DEFAULT * defaulted)
-    return np.clip(new, 0.0, MAX_SCORE)
+    scores: np.ndarray = np.clip(new, 0.0, MAX_SCORE)
+    return scores

@@ -85,7 +85,7 @@ class Regulator:
     def cap_t(self, pollutant: str, year_index: int) -> float:
         """The region's cap for a pollutant in a year, t."""
         j = self.firms.pollutant(pollutant)
-        historic = self.firms.baseline_t[self.members, j].sum()
+        historic: float = self.firms.baseline_t[self.members, j].sum()
         share = self.rules.cap_share[pollutant] * (1 - self.rules.cap_decline * year_index)
         return max(0.0, historic * share * self.cap_scale)
 
@@ -101,7 +101,7 @@ class Regulator:
                 self.firms, self.members, j)
         total = weight.sum()
         shares = weight / total if total > 0 else np.zeros_like(weight)
-        allocation = self.cap_t(pollutant, year_index) * shares
+        allocation: np.ndarray = self.cap_t(pollutant, year_index) * shares
         if self.rules.cut_next_allocation:
             allocation = np.maximum(0.0, allocation - self.shortfall_t[pollutant])
         return allocation

@@ -23,20 +23,24 @@ ndtri = np.vectorize(NormalDist().inv_cdf, otypes=[float])
 def asset_correlation(pd: np.ndarray | float) -> np.ndarray | float:
     """Basel corporate asset correlation: 0.12 for high PDs rising to 0.24 for low ones."""
     w = (1 - np.exp(-50 * pd)) / (1 - np.exp(-50))
-    return 0.12 * w + 0.24 * (1 - w)
+    correlation: np.ndarray | float = 0.12 * w + 0.24 * (1 - w)
+    return correlation
 
 
 def conditional_pd(pd: np.ndarray | float, correlation: np.ndarray | float,
                    z: float) -> np.ndarray | float:
     """Default probability given the systematic factor ``z`` (Vasicek 2002)."""
-    return ndtr((ndtri(pd) - np.sqrt(correlation) * z) / np.sqrt(1 - correlation))
+    pd_given_z: np.ndarray | float = ndtr((ndtri(pd) - np.sqrt(correlation) * z)
+                                          / np.sqrt(1 - correlation))
+    return pd_given_z
 
 
 def draw_defaults(pd: np.ndarray, correlation: np.ndarray | float, z: float,
                   rng: np.random.Generator) -> np.ndarray:
     """Which firms default this year, given the year's systematic factor ``z``."""
     latent = np.sqrt(correlation) * z + np.sqrt(1 - correlation) * rng.standard_normal(len(pd))
-    return latent < ndtri(pd)
+    defaults: np.ndarray = latent < ndtri(pd)
+    return defaults
 
 
 def irb_capital(pd: np.ndarray | float, lgd: np.ndarray | float, maturity_years: np.ndarray
@@ -47,7 +51,8 @@ def irb_capital(pd: np.ndarray | float, lgd: np.ndarray | float, maturity_years:
     b = (0.11852 - 0.05478 * np.log(pd)) ** 2
     stressed = conditional_pd(pd, r, ndtri(1 - confidence))
     adjustment = (1 + (maturity_years - 2.5) * b) / (1 - 1.5 * b)
-    return lgd * (stressed - pd) * adjustment
+    capital: np.ndarray | float = lgd * (stressed - pd) * adjustment
+    return capital
 
 
 def risk_weighted_assets(exposure: np.ndarray | float, pd: np.ndarray | float,

@@ -94,13 +94,13 @@ class Reach:
         return math.exp(-self.decay_per_day.get(pollutant, 0.0) * days)
 
 
-def river_graph(reaches: Sequence[Reach]) -> nx.DiGraph:
+def river_graph(reaches: Sequence[Reach]) -> nx.DiGraph[str]:
     """The network of ``reaches``, edges pointing downstream.
 
     Raises:
         ValueError: a duplicate name, an unknown downstream reach or a loop.
     """
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for r in reaches:
         if r.name in graph:
             raise ValueError(f"reaches: {r.name!r} is listed twice")
@@ -118,24 +118,24 @@ def river_graph(reaches: Sequence[Reach]) -> nx.DiGraph:
     return graph
 
 
-def sections(graph: nx.DiGraph) -> dict[str, str]:
+def sections(graph: nx.DiGraph[str]) -> dict[str, str]:
     """Monitoring section name -> the reach at whose outlet it sits, in network order."""
     return {graph.nodes[n]["section"].name: n for n in nx.topological_sort(graph)
             if graph.nodes[n]["section"] is not None}
 
 
-def upstream_region(graph: nx.DiGraph, section: str) -> str:
+def upstream_region(graph: nx.DiGraph[str], section: str) -> str:
     """The region of the reach whose outlet the section monitors."""
     return str(graph.nodes[sections(graph)[section]]["region"])
 
 
-def downstream_region(graph: nx.DiGraph, section: str) -> str:
+def downstream_region(graph: nx.DiGraph[str], section: str) -> str:
     """The region of the reach below the section (the section's own region at an outlet)."""
     below = list(graph.successors(sections(graph)[section]))
     return str(graph.nodes[below[0] if below else sections(graph)[section]]["region"])
 
 
-def net_flows(graph: nx.DiGraph, withdrawn_m3s: Mapping[str, float],
+def net_flows(graph: nx.DiGraph[str], withdrawn_m3s: Mapping[str, float],
               min_share: float = 0.0) -> dict[str, float]:
     """Flow at each reach's outlet after withdrawals, m3/s: the mean flow less what was
     withdrawn on the reach and on every reach above it, never under ``min_share`` of the
@@ -155,7 +155,7 @@ def net_flows(graph: nx.DiGraph, withdrawn_m3s: Mapping[str, float],
     return out
 
 
-def route(graph: nx.DiGraph, loads_kg_per_day: Mapping[str, Mapping[str, float]],
+def route(graph: nx.DiGraph[str], loads_kg_per_day: Mapping[str, Mapping[str, float]],
           flows_m3s: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:
     """Concentrations at every section, mg/L, by section and carried pollutant.
 
@@ -188,7 +188,7 @@ def route(graph: nx.DiGraph, loads_kg_per_day: Mapping[str, Mapping[str, float]]
     return out
 
 
-def transfer_coefficients(graph: nx.DiGraph, pollutant: str, to_section: str
+def transfer_coefficients(graph: nx.DiGraph[str], pollutant: str, to_section: str
                           ) -> dict[str, float]:
     """Share of a discharge at each reach's head that reaches the section, by reach.
 
@@ -203,7 +203,7 @@ def transfer_coefficients(graph: nx.DiGraph, pollutant: str, to_section: str
     return dict(sorted(out.items()))
 
 
-def assign_firms(graph: nx.DiGraph, regions: np.ndarray, shares: Mapping[str, float],
+def assign_firms(graph: nx.DiGraph[str], regions: np.ndarray, shares: Mapping[str, float],
                  fixed: Mapping[int, str], rng: np.random.Generator) -> np.ndarray:
     """The reach each firm discharges to, as an index into ``list(graph)``, -1 for none.
 
@@ -226,7 +226,7 @@ def assign_firms(graph: nx.DiGraph, regions: np.ndarray, shares: Mapping[str, fl
     return out
 
 
-def reach_loads(graph: nx.DiGraph, assignment: np.ndarray, emissions_t: np.ndarray,
+def reach_loads(graph: nx.DiGraph[str], assignment: np.ndarray, emissions_t: np.ndarray,
                 pollutants: Sequence[str]) -> dict[str, dict[str, float]]:
     """Loads by reach and pollutant, kg/day, from each firm's emissions (t/yr, shape
     (firms, pollutants)) and its :func:`assign_firms` reach."""
@@ -241,20 +241,21 @@ def reach_loads(graph: nx.DiGraph, assignment: np.ndarray, emissions_t: np.ndarr
     return out
 
 
-def concentrations(graph: nx.DiGraph, assignment: np.ndarray, emissions_t: np.ndarray,
+def concentrations(graph: nx.DiGraph[str], assignment: np.ndarray, emissions_t: np.ndarray,
                    pollutants: Sequence[str], flows_m3s: Mapping[str, float] | None = None
                    ) -> dict[str, dict[str, float]]:
     """:func:`route` of the loads of firms' yearly emissions."""
     return route(graph, reach_loads(graph, assignment, emissions_t, pollutants), flows_m3s)
 
 
-def section_index(graph: nx.DiGraph, section: str, mg_l: Mapping[str, float | np.ndarray],
+def section_index(graph: nx.DiGraph[str], section: str, mg_l: Mapping[str, float | np.ndarray],
                   k0: float) -> float | np.ndarray:
     """The Xin'an index ``k0 * mean_i C_i / C_i0`` at a section (arrays give one per
     sample)."""
     spec: Section = graph.nodes[sections(graph)[section]]["section"]
     ratios = [np.asarray(c) / spec.standard_mg_l(p) for p, c in mg_l.items()]
-    return k0 * np.mean(ratios, axis=0)
+    index: float | np.ndarray = k0 * np.mean(ratios, axis=0)
+    return index
 
 
 def sample_concentrations(mg_l: Mapping[str, Mapping[str, float]], samples: int,
@@ -274,7 +275,7 @@ def sample_concentrations(mg_l: Mapping[str, Mapping[str, float]], samples: int,
     return out
 
 
-def trading_ratio(graph: nx.DiGraph, assignment: np.ndarray, weights_t: np.ndarray,
+def trading_ratio(graph: nx.DiGraph[str], assignment: np.ndarray, weights_t: np.ndarray,
                   pollutant: str, seller_region: str) -> float:
     """Load-weighted transfer coefficient of a region's reaches to the cross-border sections.
 

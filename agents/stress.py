@@ -49,7 +49,8 @@ class StressTest:
 
     def _price_collapse(self, shock: Shock) -> None:
         for market in self.venue.markets.values():
-            if market.instrument.product != shock.pollutant or market.band() is None:
+            band = market.band()
+            if market.instrument.product != shock.pollutant or band is None:
                 continue
             zone = market.instrument.zone
             regulators = [r for r in self.years.regulators.values()
@@ -61,7 +62,7 @@ class StressTest:
             self.registry.issue(issuer_account(zone), seller, market.instrument.symbol,
                                 lots * market.instrument.lot_units, memo="reserve release")
             try:
-                market.submit(seller, Side.SELL, lots, market.band()[0], day=self.venue.day)
+                market.submit(seller, Side.SELL, lots, band[0], day=self.venue.day)
             except OrderRejected:
                 continue
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from agents.firms import STRATEGIES, Firms, permit_value
 from agents.streams import Streams
-from exchange import (Clock, Market, OrderRejected, ProcessGenerator, Registry, Side,
+from exchange import (Calendar, Clock, Market, OrderRejected, ProcessGenerator, Registry, Side,
                       TimeInForce, Venue)
 
 
@@ -85,7 +85,7 @@ class _Option:
 
 
 class Traders:
-    """The firm population's trading, one SimPy process for all firms."""
+    """The firm population's trading, in the order-entry windows of the day schedule."""
 
     def __init__(self, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
                  behaviour: TradingBehaviour, streams: Streams) -> None:
@@ -249,9 +249,9 @@ class Traders:
         best_bid = home.book.best_bid()
         if best_bid is not None:
             give = pos.lots_worth_selling(home.instrument.yuan(best_bid) / pos.lot_t)
-            ask = _ask_ticks(home, pos.sell_value(give)) if give else None
-            if ask is not None:
-                return [(home, Side.SELL, give, ask)]
+            ask_ticks = _ask_ticks(home, pos.sell_value(give)) if give else None
+            if ask_ticks is not None:
+                return [(home, Side.SELL, give, ask_ticks)]
         size = max(1, min(pos.lots, int(0.02 * price_t / (pos.slope * pos.lot_t))))
         orders = []
         value = pos.buy_value(size)
@@ -259,9 +259,9 @@ class Traders:
         if bid is not None and value > 0:
             orders.append((home, Side.BUY, size, bid))
         give = min(size, pos.sellable)
-        ask = _ask_ticks(home, pos.sell_value(give)) if give else None
-        if ask is not None and (bid is None or ask > bid):
-            orders.append((home, Side.SELL, give, ask))
+        ask_ticks = _ask_ticks(home, pos.sell_value(give)) if give else None
+        if ask_ticks is not None and (bid is None or ask_ticks > bid):
+            orders.append((home, Side.SELL, give, ask_ticks))
         return orders
 
     def _zero_intelligence(self, home: Market, options: list[_Option], pos: _Position
@@ -365,10 +365,10 @@ def _ask_ticks(market: Market, value_per_t: float) -> int | None:
     return ticks
 
 
-def _entry_windows(calendar: object) -> np.ndarray:
+def _entry_windows(calendar: Calendar) -> np.ndarray:
     """Order-entry windows of a day as ``[[start, end], ...]`` day fractions."""
-    sessions = list(calendar.sessions)  # type: ignore[attr-defined]
-    call_open = calendar.call_open  # type: ignore[attr-defined]
+    sessions = list(calendar.sessions)
+    call_open = calendar.call_open
     if call_open is not None:
         sessions.insert(0, (call_open, sessions[0][0]))
     return np.array(sessions, dtype=float)
@@ -381,4 +381,5 @@ def _draw_times(windows: np.ndarray, count: int, rng: np.random.Generator) -> np
     edges = np.concatenate(([0.0], np.cumsum(lengths)))
     which = np.clip(np.searchsorted(edges, offsets, side="right") - 1, 0, len(windows) - 1)
     times = windows[which, 0] + offsets - edges[which]
-    return np.clip(times, windows[which, 0] + 1e-9, windows[which, 1] - 1e-9)
+    inside: np.ndarray = np.clip(times, windows[which, 0] + 1e-9, windows[which, 1] - 1e-9)
+    return inside

@@ -282,7 +282,7 @@ class WaterRights:
             elif held:
                 self._ask(i, need, held, home)
 
-    def _bid(self, i: int, need: float, home: Market) -> None:
+    def _bid(self, i: int | np.intp, need: float, home: Market) -> None:
         """Buy the missing water in steps at its marginal value, in the cheaper book (the
         other region's price grossed up for the conveyance loss)."""
         keep = 1 - self.rules.conveyance_loss
@@ -298,7 +298,7 @@ class WaterRights:
             if ticks < 1 or not self._submit(market, self.firms.ids[i], Side.BUY, lots, ticks):
                 return
 
-    def _ask(self, i: int, need: float, held: int, home: Market) -> None:
+    def _ask(self, i: int | np.intp, need: float, held: int, home: Market) -> None:
         """Offer its rights at home at what going without them would cost: the water it
         will not use at the lowest price, then water it could save, dearer by the step."""
         lot = home.instrument.lot_units

@@ -43,8 +43,9 @@ def _make_fill(buy_order_id: int, sell_order_id: int, buyer: str, seller: str, l
     fill.lots = lots
     fill.price_ticks = price_ticks
     fill.aggressor = aggressor
-    fill.__class__ = Fill  # type: ignore[assignment]
-    return fill  # type: ignore[return-value]
+    fill.__class__ = Fill
+    made: Fill = fill  # the draft is now a Fill
+    return made
 
 
 def _note(noted: dict[int, _Resting], entry: _Resting) -> None:
@@ -231,14 +232,16 @@ class OrderBook:
             price, volume = self._clearing_price(reference_ticks)
         fills: list[Fill] = []
         left = volume
+        # While volume is left both sides rest and price is set: the ignores below stand for
+        # that invariant, which the types cannot carry.
         while left:
-            bid = self._bids[self.best_bid()][0]  # type: ignore[index]
-            ask = self._asks[self.best_ask()][0]  # type: ignore[index]
-            lots = min(left, bid.remaining, ask.remaining)
-            fills.append(Fill(bid.order_id, ask.order_id, bid.owner, ask.owner, lots,
-                              price, None))  # type: ignore[arg-type]
+            top_bid = self._bids[self.best_bid()][0]  # type: ignore[index]
+            top_ask = self._asks[self.best_ask()][0]  # type: ignore[index]
+            lots = min(left, top_bid.remaining, top_ask.remaining)
+            fills.append(Fill(top_bid.order_id, top_ask.order_id, top_bid.owner, top_ask.owner,
+                              lots, price, None))  # type: ignore[arg-type]
             left -= lots
-            for entry in (bid, ask):
+            for entry in (top_bid, top_ask):
                 entry.remaining -= lots
                 if not entry.remaining:
                     del self._live[entry.order_id]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -36,7 +37,7 @@ class MarketDesign:
     ratios: dict[tuple[str, str], float] = field(default_factory=dict)
     quota_units_per_year: int | None = None
 
-    def zones(self, regions: list[str]) -> list[str]:
+    def zones(self, regions: Sequence[str]) -> list[str]:
         """Zones that issue rights: one per region, or the single basin zone."""
         return [BASIN] if self.kind == "integrated" else list(regions)
 
@@ -71,7 +72,7 @@ def instrument(product: Product, zone: str, vintage: int, regions: list[str]) ->
 
 def build_markets(design: MarketDesign, product: Product, vintage: int, regions: list[str],
                   registry: Registry, rules: TradingRules, reference_ticks: dict[str, int],
-                  order_ids: itertools.count) -> list[Market]:
+                  order_ids: itertools.count[int]) -> list[Market]:
     """One market per zone for a product's vintage, with each region's access set by design."""
     zones = design.zones(regions)
     instruments = {z: instrument(product, z, vintage, regions) for z in zones}

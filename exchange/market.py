@@ -139,7 +139,7 @@ class Market:
 
     def __init__(self, market_id: str, instrument: Instrument, registry: Registry, *,
                  rules: TradingRules, access: dict[str, Access], reference_ticks: int,
-                 fee_account: str = "exchange", order_ids: itertools.count | None = None,
+                 fee_account: str = "exchange", order_ids: itertools.count[int] | None = None,
                  cross_border_quota_lots: int | None = None) -> None:
         self.market_id = market_id
         self.instrument = instrument
@@ -552,8 +552,9 @@ def _make_order(order_id: int, owner: str, side: Side, lots: int, price_ticks: i
     order.lots = lots
     order.price_ticks = price_ticks
     order.tif = tif
-    order.__class__ = Order  # type: ignore[assignment]
-    return order  # type: ignore[return-value]
+    order.__class__ = Order
+    made: Order = order  # the draft is now an Order
+    return made
 
 
 _AckDraft = draft_class(Ack)
@@ -564,8 +565,9 @@ def _make_ack(order_id: int, fills: tuple[Fill, ...], resting_lots: int) -> Ack:
     ack.order_id = order_id
     ack.fills = fills
     ack.resting_lots = resting_lots
-    ack.__class__ = Ack  # type: ignore[assignment]
-    return ack  # type: ignore[return-value]
+    ack.__class__ = Ack
+    made: Ack = ack  # the draft is now an Ack
+    return made
 
 
 _TradeDraft = draft_class(Trade)
@@ -592,8 +594,9 @@ def _make_trade(trade_id: int, day: int, market: str, instrument: str, kind: str
     trade.fee_fen = fee_fen
     trade.cross_border = cross_border
     trade.delivered_units = delivered_units
-    trade.__class__ = Trade  # type: ignore[assignment]
-    return trade  # type: ignore[return-value]
+    trade.__class__ = Trade
+    made: Trade = trade  # the draft is now a Trade
+    return made
 
 
 def _band(reference: int, width: float | None) -> tuple[int, int] | None:

@@ -96,5 +96,5 @@ def draft_class(cls: type) -> type:
     assigns ``cls`` as its ``__class__``: the slots are the same, so the layouts agree and the
     result is an ordinary, immutable instance of ``cls``.
     """
-    return type(f"_{cls.__name__}Draft", (), {"__slots__": cls.__slots__})
+    return type(f"_{cls.__name__}Draft", (), {"__slots__": getattr(cls, "__slots__")})
 

@@ -9,6 +9,7 @@ decides *when*.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from exchange.clock import Clock
@@ -125,8 +126,8 @@ class Venue:
         self.bars.extend(m.close_day(day) for m in self._markets.values())
         self.log.append((self.env.now, "close"))
 
-    def _phase(self, name: str, action: object) -> None:
+    def _phase(self, name: str, action: Callable[[Market], object]) -> None:
         for market in self._markets.values():
-            action(market)  # type: ignore[operator]
+            action(market)
         self.log.append((self.env.now, name))
 

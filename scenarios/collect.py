@@ -12,25 +12,26 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from agents import STRATEGIES
+from agents import STRATEGIES, YearRecord
 from scenarios.benchmark import year_benchmark
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
 from scenarios.river_tables import river_kpis, river_tables
+from scenarios.schema import Scenario
 from scenarios.water_tables import water_kpis, water_tables
 
 if TYPE_CHECKING:
     from scenarios.world import World
 
 
-def canonical_json(scenario: object) -> str:
+def canonical_json(scenario: Scenario) -> str:
     """The scenario as sorted, compact JSON: the text its hash is taken of."""
-    data = scenario.model_dump(mode="json")  # type: ignore[attr-defined]
+    data = scenario.model_dump(mode="json")
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def scenario_hash(scenario: object) -> str:
+def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical_json(scenario).encode()).hexdigest()[:16]
 
 
@@ -152,8 +153,9 @@ def _market_years(world: World, run_id: str, daily: pd.DataFrame, trades: pd.Dat
     return frame("market_years", rows), bench
 
 
-def _by_year_pollutant(records: list) -> dict[tuple[int, str], list]:
-    out: dict[tuple[int, str], list] = {}
+def _by_year_pollutant(records: list[YearRecord]
+                       ) -> dict[tuple[int, str], list[YearRecord]]:
+    out: dict[tuple[int, str], list[YearRecord]] = {}
     for r in records:
         out.setdefault((r.year, r.pollutant), []).append(r)
     return out

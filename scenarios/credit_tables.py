@@ -49,7 +49,7 @@ def credit_tables(world: World, run_id: str) -> dict[str, pd.DataFrame]:
             "exposures": exposures, "credit_years": frame("credit_years", years)}
 
 
-def credit_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+def credit_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The credit KPIs of the run (NaN when there are no banks)."""
     credit = world.credit
     keys = ("banks", "loans_yuan", "green_loans_yuan", "green_loan_share",

@@ -35,7 +35,7 @@ def forest_tables(world: World, run_id: str) -> dict[str, pd.DataFrame]:
     return {"forest_years": frame("forest_years", rows)}
 
 
-def forest_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+def forest_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The forest KPIs of the run (NaN when the scenario has no forests)."""
     if world.forest is None:
         return dict.fromkeys(FOREST_KPIS, np.nan)

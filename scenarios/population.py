@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from agents import STRATEGIES, Firms
 from agents.streams import Streams
 from agents.water import WaterUsers
 from scenarios.schema import Scenario
+from scenarios.schema.base import Pollutant
 
 _MAC_AT = 0.10  # sector MACs are quoted at 10 % abatement
 
@@ -24,7 +27,7 @@ def build_firms(scenario: Scenario, streams: Streams) -> tuple[Firms, np.ndarray
     of a sector leaves every other firm as it was.
     """
     pollutants = tuple(sorted(scenario.pollutants))
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for region in sorted(scenario.regions):
         for sector_name, count in sorted(scenario.regions[region].firms.items()):
             rows.extend(_drawn(scenario, region, sector_name, count, pollutants,
@@ -73,7 +76,7 @@ def draw_water_users(scenario: Scenario, firms: Firms, streams: Streams) -> Wate
             demand[i] = use.m3_per_year * size * np.exp(use.sigma * use_draw)
             slope[i] = _slope(use.save10_yuan_per_m3 * np.exp(use.save_sigma * save_draw),
                               demand[i])
-    regions = [spec.regions[r] for r in firms.region]  # type: ignore[index]
+    regions = [spec.regions[r] for r in firms.region]
     return WaterUsers(
         demand_m3=demand, slope=slope,
         tax=np.array([r.resource_tax_yuan_per_m3 for r in regions]) * (demand > 0),
@@ -87,7 +90,7 @@ def _slope(cost_at_10: np.ndarray | float, quantity: np.ndarray | float) -> np.n
 
 
 def _drawn(scenario: Scenario, region: str, sector_name: str, count: int,
-           pollutants: tuple[str, ...], streams: Streams) -> list[dict]:
+           pollutants: tuple[Pollutant, ...], streams: Streams) -> list[dict[str, Any]]:
     sector = scenario.sectors[sector_name]
     names = sorted(scenario.trading.strategies)
     shares = np.array([scenario.trading.strategies[n] for n in names])
@@ -112,8 +115,8 @@ def _drawn(scenario: Scenario, region: str, sector_name: str, count: int,
     } for k in range(count)]
 
 
-def _listed(scenario: Scenario, pollutants: tuple[str, ...]) -> list[dict]:
-    rows = []
+def _listed(scenario: Scenario, pollutants: tuple[Pollutant, ...]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for firm in scenario.firms:
         sector = scenario.sectors.get(firm.sector)
         rows.append({

@@ -7,7 +7,9 @@ Each table is tidy: one row per observation, snake_case columns, money in yuan a
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -121,10 +123,12 @@ class RunResult:
     @property
     def kpis(self) -> dict[str, object]:
         """The single KPI row as a dict."""
-        return self.tables["kpis"].iloc[0].to_dict()
+        # The KPI table's columns are its documented names, all str.
+        return cast(dict[str, object], self.tables["kpis"].iloc[0].to_dict())
 
 
-def frame(table: str, rows: list[tuple] | list[dict]) -> pd.DataFrame:
+def frame(table: str, rows: Sequence[tuple[object, ...]] | Sequence[Mapping[str, object]]
+          ) -> pd.DataFrame:
     """Build a table with exactly its documented columns, in order.
 
     Raises:

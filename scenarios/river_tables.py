@@ -41,7 +41,7 @@ def river_tables(world: World, run_id: str) -> dict[str, pd.DataFrame]:
     return {"environment": frame("environment", rows), "compensation": payments}
 
 
-def river_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+def river_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The river KPIs of the run (NaN when the scenario has no river).
 
     ``cost_per_index_reduction_yuan`` is the abatement cost of the river pollutants by firms

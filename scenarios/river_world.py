@@ -25,7 +25,7 @@ from scenarios.schema.compensation import IndexSpec
 __all__ = ["build_compensation", "scheme_rules"]
 
 
-def build_compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph,
+def build_compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph[str],
                        assignment: np.ndarray, years: ComplianceYears, registry: Registry,
                        streams: Streams, water: WaterRights | None) -> Compensation:
     """The world's :class:`Compensation`, registered in the ``river_close`` phase."""
@@ -80,8 +80,8 @@ def scheme_rules(scenario: Scenario, carried: list[str]) -> SchemeRules:
     return SchemeRules(scheme.kind, **data, **scheme.response.model_dump())
 
 
-def _judged(scenario: Scenario, graph: nx.DiGraph, baselines: dict[str, dict[str, float]],
-            carried: list[str]) -> dict[str, Judged]:
+def _judged(scenario: Scenario, graph: nx.DiGraph[str],
+            baselines: dict[str, dict[str, float]], carried: list[str]) -> dict[str, Judged]:
     scheme = scenario.compensation
     if scheme is None or scheme.kind == "market":
         return {}
@@ -105,7 +105,7 @@ def _account(party: str) -> str:
 def _baseline(section: str, historic: dict[str, float], index: IndexSpec,
               observed: dict[tuple[int, str], SectionYear]) -> dict[str, float]:
     if section in index.baseline_mg_l:
-        return dict(index.baseline_mg_l[section])
+        return {str(p): c for p, c in index.baseline_mg_l[section].items()}
     if index.baseline_years:
         return observed_baseline(observed, section, index.baseline_years, index.averaging)
     return dict(historic)

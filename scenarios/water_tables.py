@@ -71,7 +71,7 @@ def _water_flows(world: World, run_id: str) -> pd.DataFrame:
     return frame("water_flows", rows)
 
 
-def water_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
+def water_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """Volumes, prices, losses and costs of water rights (NaN without them)."""
     names = ("water_traded_m3", "water_mean_price_yuan", "water_cross_border_m3",
              "water_conveyance_loss_m3", "water_leased_m3", "water_used_m3",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -27,6 +28,7 @@ from scenarios.population import build_firms, draw_water_users
 from scenarios.results import RunResult
 from scenarios.river_world import build_compensation
 from scenarios.schema import Scenario
+from scenarios.schema.base import Region
 from scenarios.schema.market import PollutantSpec
 
 KG_PER_T = 1_000  # registry units of pollution rights: integer kilograms
@@ -81,14 +83,15 @@ def build_world(scenario: Scenario, seed: int) -> World:
     venue = Venue(clock)
     streams = Streams(seed)
     firms, cash_yuan = build_firms(scenario, streams)
-    firms.rate(draw_scores(dict(scenario.ratings.shares), len(firms),
+    firms.rate(draw_scores(dict(scenario.ratings.shares.items()), len(firms),
                            streams("ratings", "start")))
     regions = sorted(scenario.regions)
     graph = None if scenario.river is None else _river(scenario)
     assignment = None if graph is None else _assign(scenario, graph, firms, streams)
     design = _design(scenario, graph, assignment, firms)
     _open_accounts(registry, firms, cash_yuan, regions, design)
-    regulators = {r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
+    regulators: dict[str, Regulator] = {
+        r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
     behaviour = TradingBehaviour(
         activity=scenario.trading.activity, order_share=scenario.trading.order_share,
         max_order_t=scenario.trading.max_order_t,
@@ -116,18 +119,18 @@ def build_world(scenario: Scenario, seed: int) -> World:
                  credit, stress, compensation, water, forest)
 
 
-def _river(scenario: Scenario) -> nx.DiGraph:
+def _river(scenario: Scenario) -> nx.DiGraph[str]:
     spec = scenario.river
     assert spec is not None
     return river_graph([Reach(
         r.name, r.region, r.downstream, r.length_km, r.flow_m3s, r.velocity_ms,
-        dict(r.decay_per_day), dict(r.background_mg_l),
+        dict(r.decay_per_day.items()), dict(r.background_mg_l.items()),
         None if r.section is None else Section(r.section.name, r.section.target_class,
                                                r.section.cross_border))
         for r in spec.reaches])
 
 
-def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, streams: Streams
+def _assign(scenario: Scenario, graph: nx.DiGraph[str], firms: Firms, streams: Streams
             ) -> np.ndarray:
     spec = scenario.river
     assert spec is not None
@@ -138,7 +141,7 @@ def _assign(scenario: Scenario, graph: nx.DiGraph, firms: Firms, streams: Stream
 
 
 def _water(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
-           graph: nx.DiGraph | None, assignment: np.ndarray | None, streams: Streams
+           graph: nx.DiGraph[str] | None, assignment: np.ndarray | None, streams: Streams
            ) -> WaterRights:
     """Water users, rules and leases."""
     spec = scenario.water
@@ -166,7 +169,8 @@ def _forest(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
     region's streams). Firms' forest rights become collateral the banks take."""
     spec = scenario.forest
     assert spec is not None
-    regions, firm_mu = {}, {}
+    regions: dict[str, RegionForest] = {}
+    firm_mu: dict[str, int] = {}
     for region, r in sorted(spec.regions.items()):
         if region not in scenario.regions:
             continue
@@ -211,7 +215,7 @@ def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
         banks.append(Bank(b.name, b.region, account, b.capital_yuan, b.deposits_yuan))
     p = spec.policy
     policy = CreditPolicy(
-        lpr=p.lpr, spread_bp=tuple(p.spread_bp.get(g) for g in GRADES),  # type: ignore[misc]
+        lpr=p.lpr, spread_bp=tuple(p.spread_bp.get(g) for g in GRADES),
         green_discount_bp=p.green_discount_bp,
         pd_by_grade=tuple(p.pd_by_grade[g] for g in GRADES), lgd_unsecured=p.lgd_unsecured,
         lgd_secured=p.lgd_secured, ltv=p.ltv_pollution_right, ltv_forest=p.ltv_forest_right,
@@ -236,7 +240,7 @@ def _calendar(scenario: Scenario) -> Calendar:
                    if c.call_auction_open and scenario.exchange.opening_auction else None))
 
 
-def _design(scenario: Scenario, graph: nx.DiGraph | None, assignment: np.ndarray | None,
+def _design(scenario: Scenario, graph: nx.DiGraph[str] | None, assignment: np.ndarray | None,
             firms: Firms) -> MarketDesign:
     d = scenario.exchange.design
     if d.kind != "linked":
@@ -279,7 +283,7 @@ def _fee_bps(scenario: Scenario) -> int:
 def _references(scenario: Scenario, design: MarketDesign) -> dict[tuple[str, str], int]:
     """Opening reference price per pollutant and zone, ticks per lot (the basin zone of the
     integrated design starts from the mean of the regions' prices)."""
-    out = {}
+    out: dict[tuple[str, str], int] = {}
     products = _products(scenario)
     for name, spec in scenario.pollutants.items():
         tick_fen = products[name].tick_fen
@@ -290,18 +294,18 @@ def _references(scenario: Scenario, design: MarketDesign) -> dict[tuple[str, str
     return out
 
 
-def _regulator_rules(scenario: Scenario, region: str) -> RegulatorRules:
-    spec = scenario.regions[region].regulator  # type: ignore[index]
+def _regulator_rules(scenario: Scenario, region: Region) -> RegulatorRules:
+    spec = scenario.regions[region].regulator
     return RegulatorRules(
-        region=region, allocation=spec.allocation, cap_share=dict(spec.cap_share),
+        region=region, allocation=spec.allocation, cap_share=dict(spec.cap_share.items()),
         cap_decline=spec.cap_decline_per_year, penalty_multiple=spec.penalty_multiple,
         reserve_yuan_per_t={p: s.reference_price_yuan_per_t[region] * spec.reserve_multiple
-                            for p, s in scenario.pollutants.items()},  # type: ignore[index]
+                            for p, s in scenario.pollutants.items()},
         cut_next_allocation=spec.cut_next_allocation)
 
 
 def _open_accounts(registry: Registry, firms: Firms, cash_yuan: np.ndarray,
-                   regions: list[str], design: MarketDesign) -> None:
+                   regions: Sequence[str], design: MarketDesign) -> None:
     registry.open_account("exchange")
     for region in regions:
         registry.open_account(f"gov:{region}", region)

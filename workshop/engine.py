@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from exchange import Market, OrderRejected, Side, TimeInForce, Trade, UnknownOrder
 from scenarios import World
@@ -228,8 +228,7 @@ class Game:
             # Markets were listed or delisted: scan them all, so none listed and delisted
             # within one step is missed.
             self._listing_version = venue.listing_version
-            # Venue's own list() method shadows the builtin in its annotation of trades.
-            every = cast("list[Trade]", venue.trades)
+            every = venue.trades
             fresh = [t for t in every
                      if t.trade_id > self._cursor.get((t.market, t.instrument), 0)]
         else:

@@ -96,7 +96,7 @@ class RegionForestSpec(Strict):
 # 0 and 3) [H]; cover 50 % at the start [L], so that it starts short. Guang'an: 6,339 km2
 # [M]; cover 43 % against a 40 % target [L] (Sichuan reports about 40 % province-wide [L]),
 # so that it starts long.
-DEFAULT_FORESTS: dict[str, RegionForestSpec] = {
+DEFAULT_FORESTS: dict[Region, RegionForestSpec] = {
     "changshou": RegionForestSpec(land_mu=2_122_500, coverage=0.50, target=0.53),
     "guangan": RegionForestSpec(land_mu=9_508_500, coverage=0.43, target=0.40),
 }
@@ -116,7 +116,7 @@ class ForestSpec(Strict):
     CCER price of 70 yuan/t [M] in the market variant."""
 
     pricing: Literal["administered", "market"] = "administered"
-    regions: dict[Region, RegionForestSpec] = DEFAULT_FORESTS  # type: ignore[assignment]
+    regions: dict[Region, RegionForestSpec] = DEFAULT_FORESTS
     indicator_price_yuan_per_mu: PositiveFloat = Field(2_500, le=10_000)
     upkeep_yuan_per_mu_year: NonNegativeFloat = 100
     upkeep_years: PositiveInt = Field(15, le=50)

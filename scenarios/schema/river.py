@@ -36,10 +36,10 @@ class ReachSpec(Strict):
     section: SectionSpec | None = None
 
 
-def _reach(name: str, region: str, downstream: str | None, length_km: float, flow_m3s: float,
+def _reach(name: str, region: Region, downstream: str | None, length_km: float, flow_m3s: float,
            velocity_ms: float, cod: float, nh3n: float, share: float,
            section: SectionSpec | None = None) -> ReachSpec:
-    return ReachSpec(name=name, region=region, downstream=downstream,  # type: ignore[arg-type]
+    return ReachSpec(name=name, region=region, downstream=downstream,
                      length_km=length_km, flow_m3s=flow_m3s, velocity_ms=velocity_ms,
                      background_mg_l={"COD": cod, "NH3N": nh3n}, firm_share=share,
                      section=section)

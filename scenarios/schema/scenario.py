@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import Field, NonNegativeInt, model_validator
@@ -53,15 +54,15 @@ class Scenario(Strict):
                 if pollutant not in spec.regulator.cap_share:
                     raise ValueError(f"regions.{region}.regulator.cap_share: missing "
                                      f"{pollutant}")
-        for name, sector in self.sectors.items():
-            self._known_pollutants(f"sectors.{name}.emissions", sector.emissions)
+        for name, sector_spec in self.sectors.items():
+            self._known_pollutants(f"sectors.{name}.emissions", sector_spec.emissions)
         for k, firm in enumerate(self.firms):
             if firm.region not in self.regions:
                 raise ValueError(f"firms.{k}.region: {firm.region} has no regions entry")
             self._known_pollutants(f"firms.{k}.emissions", firm.emissions)
-        for name, spec in self.pollutants.items():
+        for name, pollutant_spec in self.pollutants.items():
             for field in ("reference_price_yuan_per_t", "env_tax_yuan_per_t"):
-                missing = set(self.regions) - set(getattr(spec, field))
+                missing = set(self.regions) - set(getattr(pollutant_spec, field))
                 if missing:
                     raise ValueError(f"pollutants.{name}.{field}: missing {sorted(missing)}")
         if not self.firms and not any(sum(r.firms.values()) for r in self.regions.values()):
@@ -146,7 +147,7 @@ class Scenario(Strict):
                 raise ValueError(f"water.leases.{k}.start_year: outside the run "
                                  f"({self.calendar.start_year}-{last})")
 
-    def _known_pollutants(self, where: str, emissions: dict[str, object]) -> None:
+    def _known_pollutants(self, where: str, emissions: Mapping[Pollutant, object]) -> None:
         unknown = set(emissions) - set(self.pollutants)
         if unknown:
             raise ValueError(f"{where}: {sorted(unknown)} not listed under pollutants")
