@@ -35,171 +35,19 @@ from agents.budget import appropriate
 from agents.hydrology import Hydrology, flow_factors, sample_year
 from agents.monitoring import SectionYear, xinan_index
 from agents.regulator import Regulator
-from agents.river import (KG_PER_DAY_PER_T_YEAR, MG_L_PER_KG_DAY_PER_M3S, GB3838_MG_L,
-                          concentrations, downstream_region, net_flows, sections,
+from agents.response import (RIVER_POLLUTANTS, draining_reaches, expected_net,
+                             planning_draws, responders, treat)
+from agents.river import (GB3838_MG_L, concentrations, downstream_region, net_flows, sections,
                           upstream_region)
-from agents.schemes import (IndexRules, Parties, Payment, band_yuan, bet_yuan,
-                            chongqing_payments, excess_payments, load_payments,
-                            xinan_payment, xinan_verdict)
+from agents.schemes import (CENTRAL, DEFAULT_BANDS, POOL, IndexRules, Judged, Parties,
+                            Payment, SchemeRules, net_to_upstream, pool_payments,
+                            sample_indices, scheme_payments, section_payments)
 from agents.streams import Streams
 from exchange import CASH, OUTSIDE, Registry
 
 __all__ = ["CENTRAL", "DEFAULT_BANDS", "POOL", "Compensation", "Judged", "Parties", "Payment",
            "SchemeRules", "class_limits", "default_parties", "net_to_upstream",
            "pool_payments", "sample_indices", "scheme_payments", "section_payments"]
-
-CENTRAL = OUTSIDE
-"""The central government's budget is the registry's outside account."""
-POOL = "pool:compensation"
-
-Scheme = Literal["bet", "graded", "pool", "chongqing", "excess", "load", "market"]
-
-DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
-    (0.90, 12e6), (0.95, 8e6), (1.00, 4e6), (1.05, -4e6), (1.10, -8e6), (float("inf"), -12e6))
-"""Graded bands ``(max_index, yuan to the upstream government)``: the bet's 12 m yuan at
-the extremes, in thirds towards the target [L]."""
-
-
-@dataclass(frozen=True, slots=True)
-class SchemeRules:
-    """A scheme's parameters (yuan); unused ones are ignored by other schemes.
-
-    Attributes:
-        kind: the scheme (module docstring).
-        amount_yuan: the bet per section and year.
-        bands: graded bands ``(max_index, yuan to upstream)``, ascending.
-        pool_yuan: the pool both governments pay into each year.
-        upstream_share: the upstream government's share of the pool contributions.
-        central_topup_yuan: the central government's yearly top-up.
-        monthly_yuan: Chongqing's monthly payment per section.
-        fail_yuan_per_month: Chongqing's monthly payment of a section that missed its class.
-        yuan_per_excess: ``excess``: yuan per month per unit of excess.
-        met_yuan_per_month: ``excess``: paid to the upstream for a month that met its class.
-        yuan_per_t: ``load``: yuan per tonne above the class limit, by pollutant.
-        index: the Xin'an index (``bet``, ``graded``, ``pool``).
-        averaging: the monthly schemes' averaging rule.
-        tighten_cap: after a year in which the upstream government is a net payer to the
-            downstream one, it cuts its caps by this share from the next year on.
-        fund_abatement: after such a year it also spends this share of its net payment on
-            treating the load of towns and farms upstream (the river's background).
-        fund_yuan_per_t: what removing one tonne a year of COD from that load costs, once.
-    """
-
-    kind: Scheme
-    amount_yuan: float = 12e6
-    bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
-    pool_yuan: float = 300e6
-    upstream_share: float = 0.5
-    central_topup_yuan: float = 0.0
-    monthly_yuan: float = 1e6
-    fail_yuan_per_month: float = 1e6
-    yuan_per_excess: float = 1e6
-    met_yuan_per_month: float = 0.0
-    yuan_per_t: Mapping[str, float] = field(default_factory=dict)
-    index: IndexRules = IndexRules()
-    averaging: Literal["arithmetic", "flow_weighted"] = "arithmetic"
-    tighten_cap: float = 0.0
-    fund_abatement: float = 0.0
-    fund_yuan_per_t: float = 20_000.0
-
-
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """What the schemes need of one section: its parties, baseline and class limits."""
-
-    parties: Parties
-    baseline_mg_l: Mapping[str, float]
-    limits_mg_l: Mapping[str, float]
-
-
-def sample_indices(year: SectionYear, baseline_mg_l: Mapping[str, float],
-                   rules: IndexRules) -> np.ndarray:
-    """The Xin'an index of each sample (NaN where a weighted pollutant is missing)."""
-    values = {p: np.asarray(year.mg_l[p], dtype=float) for p in rules.weights}
-    return np.asarray(xinan_index(values, baseline_mg_l, rules.weights, rules.k0))  # type: ignore[arg-type]
-
-
-def section_payments(rules: SchemeRules, section: str, year: SectionYear,
-                     last_year: SectionYear | None, judged: Judged) -> list[Payment]:
-    """The payments of one section in one year under a per-section scheme."""
-    who, limits = judged.parties, judged.limits_mg_l
-    match rules.kind:
-        case "bet" | "graded":
-            verdict = xinan_verdict(year, judged.baseline_mg_l, rules.index)
-            if verdict is None:
-                return []
-            yuan = (bet_yuan(verdict, rules.amount_yuan) if rules.kind == "bet"
-                    else band_yuan(verdict[0], rules.bands))
-            payment = xinan_payment(section, verdict, who, yuan)
-            return [] if payment is None else [payment]
-        case "chongqing":
-            return chongqing_payments(section, year, last_year, limits, who,
-                                      rules.monthly_yuan, rules.fail_yuan_per_month,
-                                      rules.averaging)
-        case "excess":
-            return excess_payments(section, year, limits, who, rules.yuan_per_excess,
-                                   rules.met_yuan_per_month, rules.averaging)
-        case "load":
-            return load_payments(section, year, limits, who, rules.yuan_per_t,
-                                 rules.averaging)
-    return []
-
-
-def pool_payments(indices: Mapping[str, np.ndarray], parties: Mapping[str, Parties],
-                  pool_yuan: float, upstream_share: float, topup_yuan: float
-                  ) -> list[Payment]:
-    """Contributions to the pool and its allocation by the share of samples that met.
-
-    ``indices`` holds the index at each sampling date by section (NaN: missing, left out);
-    every section must have the same two parties. Without a sample the pool goes back in
-    the shares it came in.
-    """
-    who = _one_pair(parties)
-    values = np.concatenate([np.asarray(v, dtype=float) for v in indices.values()])
-    values = values[~np.isnan(values)]
-    met = float(np.mean(values <= 1)) if len(values) else upstream_share
-    mean = float(np.mean(values)) if len(values) else float("nan")
-    total = pool_yuan + topup_yuan
-    out = [Payment(who.upstream, POOL, pool_yuan * upstream_share, "pool contribution", mean),
-           Payment(who.downstream, POOL, pool_yuan * (1 - upstream_share),
-                   "pool contribution", mean)]
-    if topup_yuan:
-        out.append(Payment(CENTRAL, POOL, topup_yuan, "central top-up", mean))
-    out += [Payment(POOL, who.upstream, total * met,
-                    f"pool allocation: {met:.0%} of samples met the target", mean),
-            Payment(POOL, who.downstream, total * (1 - met),
-                    f"pool allocation: {1 - met:.0%} of samples missed the target", mean)]
-    return [p for p in out if p.amount_yuan > 0]
-
-
-def scheme_payments(rules: SchemeRules, years: Mapping[str, SectionYear],
-                    last_years: Mapping[str, SectionYear], judged: Mapping[str, Judged]
-                    ) -> list[Payment]:
-    """Every payment of one year under ``rules`` at the judged sections (``years`` holds
-    each judged section's samples; ``last_years`` the year before's, where known)."""
-    if rules.kind == "market":
-        return []
-    if rules.kind == "pool":
-        indices = {s: sample_indices(years[s], judged[s].baseline_mg_l, rules.index)
-                   for s in judged}
-        return pool_payments(indices, {s: j.parties for s, j in judged.items()},
-                             rules.pool_yuan, rules.upstream_share, rules.central_topup_yuan)
-    out = [p for s in judged
-           for p in section_payments(rules, s, years[s], last_years.get(s), judged[s])]
-    upstreams = sorted({j.parties.upstream for j in judged.values()} - {CENTRAL})
-    for government in upstreams if rules.central_topup_yuan else ():
-        out.append(Payment(CENTRAL, government, rules.central_topup_yuan / len(upstreams),
-                           "central top-up", float("nan")))
-    return out
-
-
-def _one_pair(parties: Mapping[str, Parties]) -> Parties:
-    pairs = set(parties.values())
-    if len(pairs) != 1:
-        raise ValueError(f"compensation.parties: a pool needs one upstream and one "
-                         f"downstream party, got {sorted(map(str, pairs))}")
-    return pairs.pop()
-
 
 @dataclass
 class Compensation:
@@ -236,6 +84,12 @@ class Compensation:
     """Abatement funded: year, government, yuan, tonnes of COD a year removed."""
     factors: dict[int, np.ndarray] = field(default_factory=dict)
     """The months' flow factors by year."""
+    final_year: int = 0
+    """The run's last year (the ``expected`` rule weighs the years left)."""
+    plans: list[tuple[int, str, float, float]] = field(default_factory=list)
+    """``expected`` rule: year, government, E[net] without treatment, spending chosen."""
+    tightened: list[tuple[int, str, int]] = field(default_factory=list)
+    """Caps tightened: year, government, firms on its draining reaches."""
     withdrawn_m3s: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     """Water withdrawn by year and reach, m3/s (agents.water); it lowers the flows."""
     min_flow_share: float = 0.0
@@ -285,6 +139,7 @@ class Compensation:
         payments = scheme_payments(self.rules, data, self._last, self.judged)
         self._settle(year, payments)
         self._last = data
+        self._respond(year, payments, routed, at_section)
 
     def _indices(self, section: str, year: SectionYear) -> np.ndarray:
         weights = {p: w for p, w in self.rules.index.weights.items() if p in year.mg_l}
@@ -316,61 +171,69 @@ class Compensation:
             self.registry.transfer(payment.payer, payment.payee, CASH, fen,
                                    memo=f"compensation ({self.rules.kind}): {payment.reason}")
             self.payments.append((year, payment))
-        self._respond(year, payments)
 
-    def _respond(self, year: int, payments: Sequence[Payment]) -> None:
-        """After a year it paid the downstream parties more than it received from them
-        (directly or through the pool), an upstream government tightens its caps and funds
-        abatement of the load on the reaches draining to its judged sections, as the
-        scheme's rules say."""
-        if not (self.rules.tighten_cap or self.rules.fund_abatement):
+    def _respond(self, year: int, payments: Sequence[Payment],
+                 routed: Mapping[str, Mapping[str, float]], flows: Mapping[str, float]
+                 ) -> None:
+        """Each judged government responds by the scheme's rule (``agents.response``)."""
+        rules = self.rules
+        if rules.kind == "market" or not (rules.tighten_cap or rules.fund_abatement
+                                          or rules.budget_yuan):
             return
-        for government in sorted({j.parties.upstream for j in self.judged.values()}):
-            if not government.startswith("gov:"):
-                continue
-            net = net_to_upstream(payments, Parties(government, ""))
-            if net >= -0.005:
-                continue
-            region = government.removeprefix("gov:")
-            if region in self.regulators:
-                self.regulators[region].cap_scale *= 1 - self.rules.tighten_cap
-            if self.rules.fund_abatement:
-                self._fund(year, government, region, -net * self.rules.fund_abatement)
+        for government in responders(self.judged):
+            if rules.response_rule == "myopic":
+                net = net_to_upstream(payments, Parties(government, ""))
+                paid = net < -0.005
+                spend = -net * rules.fund_abatement if paid else 0.0
+            else:
+                paid, spend = self._plan(year, government, routed, flows)
+            if paid and rules.tighten_cap:
+                self._tighten(year, government)
+            if spend > 0.005:
+                self._fund(year, government, spend)
 
-    def _draining(self, government: str, region: str) -> list[str]:
-        """The region's reaches draining to the sections ``government`` is judged on."""
-        located = sections(self.graph)
-        out: set[str] = set()
-        for section, j in self.judged.items():
-            if j.parties.upstream == government:
-                reach = located[section]
-                out |= nx.ancestors(self.graph, reach) | {reach}
-        return [n for n in self.graph if n in out and self.graph.nodes[n]["region"] == region]
+    def _plan(self, year: int, government: str, routed: Mapping[str, Mapping[str, float]],
+              flows: Mapping[str, float]) -> tuple[bool, float]:
+        """The ``expected`` rule: whether the government expects to pay next year without
+        treatment, and the spending that maximises ``R * E[net(x)] - x``."""
+        rules = self.rules
+        draws = planning_draws(self.hydrology, self.streams("river", "planning", year),
+                               rules.planning_draws)
+        noise = self.streams("river", "planning-noise", year)
+        years_left = max(0, self.final_year - year)
+        steps = max(1, rules.planning_steps)
+        candidates = [rules.budget_yuan * k / steps for k in range(steps + 1)]
+        values = [expected_net(self.graph, rules, self.judged, government, routed, flows,
+                               self._last, self.hydrology, x, draws, noise) for x in candidates]
+        scores = [years_left * v - x for v, x in zip(values, candidates)]
+        best = candidates[int(np.argmax(scores))] if years_left else 0.0
+        self.plans.append((year, government, values[0], best))
+        return values[0] < -0.005, best
 
-    def _fund(self, year: int, government: str, region: str, yuan: float) -> None:
-        """Spend ``yuan`` on treating towns' and farms' load on the region's reaches that
-        drain to its judged sections: it removes ``yuan / fund_yuan_per_t`` tonnes a year of
-        COD, shared over the reaches by their background COD load, and the same share of
-        each reach's other background loads, from the next year on."""
-        reaches = self._draining(government, region)
-        load = {n: self.graph.nodes[n]["background_mg_l"].get("COD", 0.0)
-                * self.graph.nodes[n]["flow_m3s"] for n in reaches}
-        total = sum(load.values())
-        if total <= 0:
+    def _tighten(self, year: int, government: str) -> None:
+        """Cut the river pollutants' caps of the firms on the government's draining
+        reaches (never air pollutants, never firms off those reaches)."""
+        region = government.removeprefix("gov:")
+        if region not in self.regulators:
+            return
+        names = list(self.graph)
+        reaches = [names.index(n) for n in draining_reaches(self.graph, self.judged,
+                                                            government)]
+        on_river = np.flatnonzero(np.isin(self.assignment, reaches))
+        water = [p for p in self.pollutants if p in RIVER_POLLUTANTS]
+        self.regulators[region].tighten(on_river, water, self.rules.tighten_cap)
+        self.tightened.append((year, government, len(on_river)))
+
+    def _fund(self, year: int, government: str, yuan: float) -> None:
+        """Spend ``yuan`` on treating the load of towns and farms on the government's
+        draining reaches (``agents.response.treat``), paid to ``outside``."""
+        reaches = draining_reaches(self.graph, self.judged, government)
+        if not any(self.graph.nodes[n]["background_mg_l"].get("COD") for n in reaches):
             return
         fen = int(round(yuan * 100))
         appropriate(self.registry, government, fen, "the abatement fund")
         self.registry.transfer(government, OUTSIDE, CASH, fen, memo="abatement fund")
-        removed_kg_day = yuan / self.rules.fund_yuan_per_t * KG_PER_DAY_PER_T_YEAR
-        for n in reaches:
-            background = self.graph.nodes[n]["background_mg_l"]
-            if not background.get("COD"):
-                continue
-            cut_mg_l = removed_kg_day * load[n] / total * MG_L_PER_KG_DAY_PER_M3S \
-                / self.graph.nodes[n]["flow_m3s"]
-            share = min(1.0, cut_mg_l / background["COD"])
-            for p in background:
-                background[p] *= 1 - share
+        treat(self.graph, reaches, yuan, self.rules.fund_yuan_per_t)
         self.funds.append((year, government, yuan, yuan / self.rules.fund_yuan_per_t))
 
 
@@ -383,23 +246,3 @@ def default_parties(graph: nx.DiGraph[str], section: str) -> Parties:
 def class_limits(section_class: str, pollutants: Sequence[str]) -> dict[str, float]:
     """GB 3838-2002 limits of a class by pollutant, mg/L."""
     return {p: GB3838_MG_L[p][section_class] for p in pollutants}
-
-
-def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:
-    """What others' money gave the upstream government, net, in one year's payments, yuan
-    (negative: it paid out more than it received).
-
-    Direct payments count both ways; through a pool, the upstream's payout less its own
-    contribution and less its share of the central top-up. Central top-ups paid to the
-    upstream directly do not count.
-    """
-    paid = sum(p.amount_yuan for p in payments if p.payer == who.upstream)
-    received = sum(p.amount_yuan for p in payments
-                   if p.payee == who.upstream and p.payer != CENTRAL)
-    payouts = [p for p in payments if p.payer == POOL]
-    total = sum(p.amount_yuan for p in payouts)
-    if total:
-        topup = sum(p.amount_yuan for p in payments if p.payer == CENTRAL and p.payee == POOL)
-        mine = sum(p.amount_yuan for p in payouts if p.payee == who.upstream)
-        received -= topup * mine / total
-    return received - paid

@@ -25,14 +25,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
 
 from agents.monitoring import (Averaging, SectionYear, annual_means, class_excess, class_met,
                                class_ratio, monthly_flows, monthly_means, pollutant_indices,
                                xinan_index)
+from exchange import OUTSIDE
 
-__all__ = ["DAYS_PER_MONTH", "IndexRules", "Parties", "Payment", "band_yuan", "bet_yuan",
-           "chongqing_payments", "excess_payments", "excess_tonnes", "load_payments",
-           "net_received", "xinan_payment", "xinan_verdict"]
+__all__ = ["CENTRAL", "DAYS_PER_MONTH", "DEFAULT_BANDS", "POOL", "IndexRules", "Judged",
+           "Parties", "Payment", "SchemeRules", "band_yuan", "bet_yuan", "chongqing_payments",
+           "excess_payments", "excess_tonnes", "load_payments", "net_received",
+           "net_to_upstream", "pool_payments", "sample_indices", "scheme_payments",
+           "section_payments", "xinan_payment", "xinan_verdict"]
 
 DAYS_PER_MONTH = 365 / 12
 """Every month counts 365/12 days in a load."""
@@ -188,3 +194,184 @@ def net_received(payments: Sequence[Payment], account: str) -> float:
     return (sum(p.amount_yuan for p in payments if p.payee == account)
             - sum(p.amount_yuan for p in payments if p.payer == account))
 
+
+CENTRAL = OUTSIDE
+"""The central government's budget is the registry's outside account."""
+POOL = "pool:compensation"
+
+Scheme = Literal["bet", "graded", "pool", "chongqing", "excess", "load", "market"]
+
+DEFAULT_BANDS: tuple[tuple[float, float], ...] = (
+    (0.90, 12e6), (0.95, 8e6), (1.00, 4e6), (1.05, -4e6), (1.10, -8e6), (float("inf"), -12e6))
+"""Graded bands ``(max_index, yuan to the upstream government)``: the bet's 12 m yuan at
+the extremes, in thirds towards the target [L]."""
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeRules:
+    """A scheme's parameters (yuan); unused ones are ignored by other schemes.
+
+    Attributes:
+        kind: the scheme (module docstring).
+        amount_yuan: the bet per section and year.
+        bands: graded bands ``(max_index, yuan to upstream)``, ascending.
+        pool_yuan: the pool both governments pay into each year.
+        upstream_share: the upstream government's share of the pool contributions.
+        central_topup_yuan: the central government's yearly top-up.
+        monthly_yuan: Chongqing's monthly payment per section.
+        fail_yuan_per_month: Chongqing's monthly payment of a section that missed its class.
+        yuan_per_excess: ``excess``: yuan per month per unit of excess.
+        met_yuan_per_month: ``excess``: paid to the upstream for a month that met its class.
+        yuan_per_t: ``load``: yuan per tonne above the class limit, by pollutant.
+        index: the Xin'an index (``bet``, ``graded``, ``pool``).
+        averaging: the monthly schemes' averaging rule.
+        response_rule: how a judged government responds: ``myopic`` or ``expected``
+            (``agents.response``).
+        tighten_cap: the share by which it cuts the part of its river-pollutant caps held
+            by firms on the reaches draining to its sections.
+        fund_abatement: ``myopic``: the share of a year's net payment it spends on treating
+            the load of towns and farms on those reaches.
+        fund_yuan_per_t: what removing one tonne a year of COD from that load costs, once.
+        budget_yuan: ``expected``: the largest treatment spending it weighs in a year.
+        planning_steps: ``expected``: candidate spendings ``budget * k / steps``.
+        planning_draws: ``expected``: years of flows its expectation averages over.
+    """
+
+    kind: Scheme
+    amount_yuan: float = 12e6
+    bands: tuple[tuple[float, float], ...] = DEFAULT_BANDS
+    pool_yuan: float = 300e6
+    upstream_share: float = 0.5
+    central_topup_yuan: float = 0.0
+    monthly_yuan: float = 1e6
+    fail_yuan_per_month: float = 1e6
+    yuan_per_excess: float = 1e6
+    met_yuan_per_month: float = 0.0
+    yuan_per_t: Mapping[str, float] = field(default_factory=dict)
+    index: IndexRules = IndexRules()
+    averaging: Literal["arithmetic", "flow_weighted"] = "arithmetic"
+    response_rule: Literal["myopic", "expected"] = "myopic"
+    tighten_cap: float = 0.0
+    fund_abatement: float = 0.0
+    fund_yuan_per_t: float = 20_000.0
+    budget_yuan: float = 0.0
+    planning_steps: int = 4
+    planning_draws: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the schemes need of one section: its parties, baseline and class limits."""
+
+    parties: Parties
+    baseline_mg_l: Mapping[str, float]
+    limits_mg_l: Mapping[str, float]
+
+
+def sample_indices(year: SectionYear, baseline_mg_l: Mapping[str, float],
+                   rules: IndexRules) -> np.ndarray:
+    """The Xin'an index of each sample (NaN where a weighted pollutant is missing)."""
+    values = {p: np.asarray(year.mg_l[p], dtype=float) for p in rules.weights}
+    return np.asarray(xinan_index(values, baseline_mg_l, rules.weights, rules.k0))  # type: ignore[arg-type]
+
+
+def section_payments(rules: SchemeRules, section: str, year: SectionYear,
+                     last_year: SectionYear | None, judged: Judged) -> list[Payment]:
+    """The payments of one section in one year under a per-section scheme."""
+    who, limits = judged.parties, judged.limits_mg_l
+    match rules.kind:
+        case "bet" | "graded":
+            verdict = xinan_verdict(year, judged.baseline_mg_l, rules.index)
+            if verdict is None:
+                return []
+            yuan = (bet_yuan(verdict, rules.amount_yuan) if rules.kind == "bet"
+                    else band_yuan(verdict[0], rules.bands))
+            payment = xinan_payment(section, verdict, who, yuan)
+            return [] if payment is None else [payment]
+        case "chongqing":
+            return chongqing_payments(section, year, last_year, limits, who,
+                                      rules.monthly_yuan, rules.fail_yuan_per_month,
+                                      rules.averaging)
+        case "excess":
+            return excess_payments(section, year, limits, who, rules.yuan_per_excess,
+                                   rules.met_yuan_per_month, rules.averaging)
+        case "load":
+            return load_payments(section, year, limits, who, rules.yuan_per_t,
+                                 rules.averaging)
+    return []
+
+
+def pool_payments(indices: Mapping[str, np.ndarray], parties: Mapping[str, Parties],
+                  pool_yuan: float, upstream_share: float, topup_yuan: float
+                  ) -> list[Payment]:
+    """Contributions to the pool and its allocation by the share of samples that met.
+
+    ``indices`` holds the index at each sampling date by section (NaN: missing, left out);
+    every section must have the same two parties. Without a sample the pool goes back in
+    the shares it came in.
+    """
+    who = _one_pair(parties)
+    values = np.concatenate([np.asarray(v, dtype=float) for v in indices.values()])
+    values = values[~np.isnan(values)]
+    met = float(np.mean(values <= 1)) if len(values) else upstream_share
+    mean = float(np.mean(values)) if len(values) else float("nan")
+    total = pool_yuan + topup_yuan
+    out = [Payment(who.upstream, POOL, pool_yuan * upstream_share, "pool contribution", mean),
+           Payment(who.downstream, POOL, pool_yuan * (1 - upstream_share),
+                   "pool contribution", mean)]
+    if topup_yuan:
+        out.append(Payment(CENTRAL, POOL, topup_yuan, "central top-up", mean))
+    out += [Payment(POOL, who.upstream, total * met,
+                    f"pool allocation: {met:.0%} of samples met the target", mean),
+            Payment(POOL, who.downstream, total * (1 - met),
+                    f"pool allocation: {1 - met:.0%} of samples missed the target", mean)]
+    return [p for p in out if p.amount_yuan > 0]
+
+
+def scheme_payments(rules: SchemeRules, years: Mapping[str, SectionYear],
+                    last_years: Mapping[str, SectionYear], judged: Mapping[str, Judged]
+                    ) -> list[Payment]:
+    """Every payment of one year under ``rules`` at the judged sections (``years`` holds
+    each judged section's samples; ``last_years`` the year before's, where known)."""
+    if rules.kind == "market":
+        return []
+    if rules.kind == "pool":
+        indices = {s: sample_indices(years[s], judged[s].baseline_mg_l, rules.index)
+                   for s in judged}
+        return pool_payments(indices, {s: j.parties for s, j in judged.items()},
+                             rules.pool_yuan, rules.upstream_share, rules.central_topup_yuan)
+    out = [p for s in judged
+           for p in section_payments(rules, s, years[s], last_years.get(s), judged[s])]
+    upstreams = sorted({j.parties.upstream for j in judged.values()} - {CENTRAL})
+    for government in upstreams if rules.central_topup_yuan else ():
+        out.append(Payment(CENTRAL, government, rules.central_topup_yuan / len(upstreams),
+                           "central top-up", float("nan")))
+    return out
+
+
+def _one_pair(parties: Mapping[str, Parties]) -> Parties:
+    pairs = set(parties.values())
+    if len(pairs) != 1:
+        raise ValueError(f"compensation.parties: a pool needs one upstream and one "
+                         f"downstream party, got {sorted(map(str, pairs))}")
+    return pairs.pop()
+
+
+def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:
+    """What others' money gave the upstream government, net, in one year's payments, yuan
+    (negative: it paid out more than it received).
+
+    Direct payments count both ways; through a pool, the upstream's payout less its own
+    contribution and less its share of the central top-up. Central top-ups paid to the
+    upstream directly do not count.
+    """
+    paid = sum(p.amount_yuan for p in payments if p.payer == who.upstream)
+    received = sum(p.amount_yuan for p in payments
+                   if p.payee == who.upstream and p.payer != CENTRAL)
+    payouts = [p for p in payments if p.payer == POOL]
+    total = sum(p.amount_yuan for p in payouts)
+    if total:
+        topup = sum(p.amount_yuan for p in payments if p.payer == CENTRAL and p.payee == POOL)
+        mine = sum(p.amount_yuan for p in payouts if p.payee == who.upstream)
+        received -= topup * mine / total
+    return received - paid

@@ -51,6 +51,7 @@ def build_compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph[str],
         Hydrology(spec.flow_sigma_year, spec.flow_sigma_month, tuple(spec.seasonal_flow),
                   spec.samples_per_month, spec.sampling_sigma, spec.missing_share),
         observed)
+    compensation.final_year = scenario.calendar.start_year + scenario.calendar.years - 1
     if water is not None and scenario.water is not None:
         compensation.withdrawn_m3s = water.withdrawn_m3s
         compensation.min_flow_share = scenario.water.min_flow_share
@@ -77,7 +78,9 @@ def scheme_rules(scenario: Scenario, carried: list[str]) -> SchemeRules:
     if bands is not None:
         data["bands"] = tuple((float("inf") if b.max_index is None else b.max_index, b.yuan)
                               for b in bands)
-    return SchemeRules(scheme.kind, **data, **scheme.response.model_dump())
+    response = scheme.response.model_dump()
+    response["response_rule"] = response.pop("rule")
+    return SchemeRules(scheme.kind, **data, **response)
 
 
 def _judged(scenario: Scenario, graph: nx.DiGraph[str],

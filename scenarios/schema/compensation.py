@@ -13,16 +13,26 @@ Averaging = Literal["arithmetic", "flow_weighted"]
 
 
 class Response(Strict):
-    """How an upstream government responds to a year it paid the downstream one: it cuts
-    its caps by ``tighten_cap`` from the next year on, and spends ``fund_abatement`` of its
-    net payment treating the load of towns and farms on the reaches draining to its
-    sections, at ``fund_yuan_per_t`` for each tonne of COD a year removed, once (a town
+    """How a government judged at a section responds (``agents.response``): on the reaches
+    of its region draining to its sections, it cuts by ``tighten_cap`` the part of its COD
+    and NH3-N caps held by the firms there, and pays for treating the load of towns and
+    farms there, at ``fund_yuan_per_t`` for each tonne of COD a year removed, once (a town
     treatment plant's building cost per tonne of yearly removal; the Tongbo river clean-up
-    took over 600 m yuan in 57 projects, reference section 5) [L]."""
+    took over 600 m yuan in 57 projects, reference section 5) [L].
 
+    ``rule: myopic``: after a year it paid on balance, it tightens and spends
+    ``fund_abatement`` times that net payment. ``rule: expected``: each year it spends the
+    ``x`` among ``0, budget_yuan / planning_steps, ..., budget_yuan`` that maximises the
+    years left times its expected net payment next year (over ``planning_draws`` years of
+    flows) less ``x``, and tightens when it expects to pay without treatment [L]."""
+
+    rule: Literal["myopic", "expected"] = "myopic"
     tighten_cap: Annotated[float, Field(ge=0, lt=1)] = 0.0
     fund_abatement: Annotated[float, Field(ge=0, le=10)] = 0.0
     fund_yuan_per_t: PositiveFloat = 20_000
+    budget_yuan: NonNegativeFloat = 0.0
+    planning_steps: Annotated[int, Field(ge=1, le=50)] = 4
+    planning_draws: Annotated[int, Field(ge=1, le=1000)] = 20
 
 
 class PartiesSpec(Strict):

@@ -86,7 +86,8 @@ def test_market_pays_nothing() -> None:
 
 
 def settled(rules: SchemeRules, background_cod: float, hydrology: Hydrology = Hydrology(),
-            seed: int = 7) -> tuple[Compensation, Registry, dict[str, Regulator]]:
+            seed: int = 7, final_year: int = 2025
+            ) -> tuple[Compensation, Registry, dict[str, Regulator]]:
     """Two firms, one on each side of the border, and one year settled under ``rules``
     (its index on COD alone)."""
     rules = replace(rules, index=IndexRules(rules.index.k0, {"COD": 1.0}))
@@ -95,21 +96,26 @@ def settled(rules: SchemeRules, background_cod: float, hydrology: Hydrology = Hy
               Section("border", "III", True)),
         Reach("b", "changshou", None, 43.2, 20.0, 0.5, {"COD": 0.2}, {"COD": 5.0},
               Section("mouth", "III", False))])
-    firms = Firms(("g1", "c1"), np.array(["guangan", "changshou"], dtype=object),
-                  np.array(["x", "x"], dtype=object), ("COD",), np.array([[100.0], [100.0]]),
-                  np.ones((2, 1)), np.zeros((2, 1)), np.ones(2), np.zeros(2, dtype=int),
-                  np.zeros(2), np.zeros(2))
+    # g1 on reach a, c1 on reach b, g2 in Guang'an off the river; COD and SO2
+    firms = Firms(("g1", "c1", "g2"), np.array(["guangan", "changshou", "guangan"],
+                                               dtype=object),
+                  np.array(["x"] * 3, dtype=object), ("COD", "SO2"), np.full((3, 2), 100.0),
+                  np.ones((3, 2)), np.zeros((3, 2)), np.ones(3), np.zeros(3, dtype=int),
+                  np.zeros(3), np.zeros(3))
     registry = Registry(lambda: 0)
     for gov in (UP, DOWN):
         registry.open_account(gov)
         registry.issue(OUTSIDE, gov, CASH, 1_000_000_00)
-    regulators = {r: Regulator(RegulatorRules(r, "free", {"COD": 0.9}, 0.0, 5.0, {}), firms,
-                               registry) for r in ("guangan", "changshou")}
+    regulators = {r: Regulator(RegulatorRules(r, "free", {"COD": 0.9, "SO2": 0.9}, 0.0, 5.0,
+                                              {}), firms, registry)
+                  for r in ("guangan", "changshou")}
     judged = {"border": Judged(Parties(UP, DOWN), {"COD": 25.0}, {"COD": 20.0})}
     baselines = {"border": {"COD": 25.0}, "mouth": {"COD": 25.0}}
-    comp = Compensation(graph, np.array([0, 1]), ("COD",), rules, registry, regulators,
-                        Streams(seed), judged, baselines, hydrology)
-    comp.close_year(2025, np.array([[80.0], [90.0]]), np.array([[100.0], [100.0]]))
+    comp = Compensation(graph, np.array([0, 1, -1]), ("COD", "SO2"), rules, registry,
+                        regulators, Streams(seed), judged, baselines, hydrology,
+                        final_year=final_year)
+    comp.close_year(2025, np.array([[80.0, 50.0], [90.0, 50.0], [70.0, 50.0]]),
+                    np.full((3, 2), 100.0))
     return comp, registry, regulators
 
 
@@ -139,13 +145,46 @@ def test_a_government_short_of_cash_draws_on_its_budget() -> None:
     assert any(e.memo == "budget appropriation for compensation" for e in registry.journal)
 
 
-def test_upstream_tightens_its_caps_after_paying_on_balance() -> None:
+def test_upstream_tightens_only_the_river_firms_water_caps_after_paying_on_balance() -> None:
     _, _, lost = settled(SchemeRules("bet", tighten_cap=0.1), background_cod=30.0)
     _, _, won = settled(SchemeRules("bet", tighten_cap=0.1), background_cod=5.0)
 
-    assert lost["guangan"].cap_scale == pytest.approx(0.9)
-    assert lost["changshou"].cap_scale == 1.0
-    assert won["guangan"].cap_scale == 1.0
+    guangan = lost["guangan"]  # members g1 (on reach a) and g2 (off the river)
+    assert guangan.firm_scale["COD"].tolist() == pytest.approx([0.9, 1.0])
+    assert guangan.firm_scale["SO2"].tolist() == [1.0, 1.0]
+    # cap = 0.9 * (100 * 0.9 + 100) = 171 t of COD; SO2 stays 0.9 * 200 = 180 t
+    assert guangan.cap_t("COD", 0) == pytest.approx(171.0)
+    assert guangan.cap_t("SO2", 0) == pytest.approx(180.0)
+    # free allocation: g2 keeps 90 t, g1 gets 81 t
+    assert guangan.allocation_t("COD", 0).tolist() == pytest.approx([81.0, 90.0])
+    assert lost["changshou"].firm_scale["COD"].tolist() == [1.0]
+    assert won["guangan"].firm_scale["COD"].tolist() == [1.0, 1.0]
+
+
+def test_expected_value_rule_buys_the_cheapest_treatment_that_wins_the_bet() -> None:
+    # Without treatment the border is 30 + 0.2077 mg/L: P = 0.85 * 30.2077 / 25 = 1.027,
+    # missed. Winning needs C <= 25 / 0.85 = 29.4118, a cut of 0.7959 mg/L = 687.7 kg/day
+    # (* 864) = 251.0 t/yr = 5.02 m yuan at 20,000 yuan/t. Candidates 0, 2, 4, 6, 8 m with
+    # two years left (2026, 2027) score -24, -26, -28, +18, +16 m: 6 m it is. No flow
+    # variation, so every draw agrees.
+    rules = SchemeRules("bet", response_rule="expected", budget_yuan=8e6, planning_steps=4,
+                        planning_draws=3)
+    comp, registry, _ = settled(rules, 30.0, Hydrology(sampling_sigma=0.0), final_year=2027)
+
+    assert comp.plans == [(2025, UP, pytest.approx(-12e6), pytest.approx(6e6))]
+    assert comp.funds == [(2025, UP, pytest.approx(6e6), pytest.approx(300.0))]
+    # 300 t/yr = 821.9 kg/day = 0.95129 mg/L off reach a's background of 30
+    cut = 300_000 / 365 / 864
+    assert comp.graph.nodes["a"]["background_mg_l"]["COD"] == pytest.approx(30.0 - cut)
+    assert comp.graph.nodes["b"]["background_mg_l"]["COD"] == 5.0  # Changshou's reach
+    registry.audit()
+
+
+def test_expected_value_rule_spends_nothing_when_the_bet_is_won_anyway() -> None:
+    rules = SchemeRules("bet", response_rule="expected", budget_yuan=8e6, planning_draws=3)
+    comp, _, _ = settled(rules, 19.0, Hydrology(sampling_sigma=0.0), final_year=2027)
+
+    assert comp.plans == [(2025, UP, pytest.approx(12e6), 0.0)] and comp.funds == []
 
 
 # The simulated run by hand. Reach a: 43.2 km at 0.5 m/s is one day, d = exp(-0.2).

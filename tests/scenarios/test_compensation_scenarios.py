@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from scenarios import COLUMNS, ScenarioError, build_world, load_scenario, run_scenario
@@ -71,8 +72,12 @@ def test_upstream_tightens_caps_after_losing_the_bet() -> None:
     result = world.run()
 
     assert (result["compensation"]["payer"] == "gov:guangan").all()
-    assert world.regulators["guangan"].cap_scale == pytest.approx(0.9**2)
-    assert world.regulators["changshou"].cap_scale == 1.0
+    guangan = world.regulators["guangan"]
+    assert guangan.cap_scale == 1.0  # only the river firms' part is cut
+    scale = guangan.firm_scale["COD"]
+    # two losing years: firms on the Guang'an reaches 0.9 ** 2, firms off the river 1
+    assert set(np.round(scale, 12).tolist()) == {0.81, 1.0}
+    assert (world.regulators["changshou"].firm_scale["COD"] == 1.0).all()
     caps = result["market_years"].set_index("year")["cap_t"]
     untightened = build_world(load_scenario("tiny", hard[:1] + [
         "compensation={kind: bet, index: {k0: 1.5}}"]), 1)
