@@ -142,10 +142,14 @@ class Compensation:
         self._respond(year, payments, routed, at_section)
 
     def _indices(self, section: str, year: SectionYear) -> np.ndarray:
+        """Each sample's index against the section's baseline, the scheme's weights taken
+        over the pollutants sampled and scaled to sum to one."""
         weights = {p: w for p, w in self.rules.index.weights.items() if p in year.mg_l}
-        rules = IndexRules(self.rules.index.k0, weights or {p: 1 / len(year.mg_l)
-                                                              for p in year.mg_l})
-        return sample_indices(year, self.baselines[section], rules)
+        total = sum(weights.values())
+        weights = ({p: w / total for p, w in weights.items()} if total > 0
+                   else {p: 1 / len(year.mg_l) for p in year.mg_l})
+        return sample_indices(year, self.baselines[section],
+                              IndexRules(self.rules.index.k0, weights))
 
     def _index(self, section: str, mg_l: Mapping[str, float]) -> float:
         one = SectionYear(np.array([1]), {p: np.array([c]) for p, c in mg_l.items()},

@@ -17,6 +17,7 @@ from scenarios.benchmark import year_benchmark
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
+from scenarios.fiscal_tables import fiscal_kpis, fiscal_tables
 from scenarios.river_tables import river_kpis, river_tables
 from scenarios.schema import Scenario
 from scenarios.water_tables import water_kpis, water_tables
@@ -52,10 +53,12 @@ def collect(world: World, started: float) -> RunResult:
               "market_years": market_years, **credit_tables(world, run_id),
               **river_tables(world, run_id), **water_tables(world, trades, run_id),
               **forest_tables(world, run_id)}
+    tables.update(fiscal_tables(world, tables, run_id))
     pollution = list(world.years.products)
     kpis = _kpis(world, run_id, trades[trades["product"].isin(pollution)],
                  daily[daily["product"].isin(pollution)], firm_years, market_years, bench)
     for key, value in {**credit_kpis(world, tables), **river_kpis(world, tables),
+                       **fiscal_kpis(tables),
                        **water_kpis(world, tables), **forest_kpis(world, tables)}.items():
         kpis[key] = value
     tables["kpis"] = kpis

@@ -70,7 +70,7 @@ def scheme_rules(scenario: Scenario, carried: list[str]) -> SchemeRules:
                                                      "parties", "index", "bands"})
     if "yuan_per_t" in data:
         data["yuan_per_t"] = dict(data["yuan_per_t"])
-    index = getattr(scheme, "index", None)
+    index = getattr(scheme, "index", None) or IndexSpec()
     if index is not None:
         weights = dict(index.weights) or {p: 1 / len(carried) for p in carried}
         data["index"] = IndexRules(index.k0, weights, index.per_pollutant, index.averaging)
