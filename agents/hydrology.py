@@ -1,9 +1,10 @@
 """A year of river flows and of samples at the monitoring sections.
 
 Flow. A year's flow is the mean flow times one factor per month,
-``F_year * f_month * s_month``: a yearly factor ``F = exp(sy z0 - sy**2 / 2)``, a monthly
-factor ``f = exp(sm z_m - sm**2 / 2)`` (both mean one) and a seasonal profile ``s`` (twelve
-values of mean one). One basin: every section shares the year's factors. The loads (firms,
+``scale * F_year * f_month * s_month``: a yearly factor ``F = exp(sy z0 - sy**2 / 2)``, a
+monthly factor ``f = exp(sm z_m - sm**2 / 2)`` (both mean one), a seasonal profile ``s``
+(twelve values of mean one) and a regime ``scale`` (1: the long-run mean; below 1 a dry
+regime, above 1 a wet one). One basin: every section shares the year's factors. The loads (firms,
 towns, farms) stay what they are, so a section's concentration in a month is its routed
 concentration at the mean flow divided by the month's factor: a dry year (``F < 1``)
 concentrates everything and can fail the test.
@@ -42,6 +43,7 @@ class Hydrology:
     samples_per_month: int = 2
     sampling_sigma: float = 0.2
     missing_share: float = 0.0
+    scale: float = 1.0
 
 
 def flow_factors(hydrology: Hydrology, rng: np.random.Generator) -> np.ndarray:
@@ -49,12 +51,15 @@ def flow_factors(hydrology: Hydrology, rng: np.random.Generator) -> np.ndarray:
 
     >>> flow_factors(Hydrology(), np.random.default_rng(0)).tolist() == [1.0] * 12
     True
+    >>> flow_factors(Hydrology(scale=0.8), np.random.default_rng(0)).tolist() == [0.8] * 12
+    True
     """
     z = rng.standard_normal(13)
     sy, sm = hydrology.sigma_year, hydrology.sigma_month
     year = np.exp(sy * z[0] - sy**2 / 2)
     months = np.exp(sm * z[1:] - sm**2 / 2)
-    out: np.ndarray = year * months * np.asarray(hydrology.seasonal, dtype=float)
+    out: np.ndarray = (hydrology.scale * year * months
+                       * np.asarray(hydrology.seasonal, dtype=float))
     return out
 
 

@@ -49,7 +49,8 @@ def build_compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph[str],
         graph, assignment, pollutants, rules, registry, years.regulators, streams,
         _judged(scenario, graph, baselines, carried), baselines,
         Hydrology(spec.flow_sigma_year, spec.flow_sigma_month, tuple(spec.seasonal_flow),
-                  spec.samples_per_month, spec.sampling_sigma, spec.missing_share),
+                  spec.samples_per_month, spec.sampling_sigma, spec.missing_share,
+                  spec.flow_scale),
         observed)
     compensation.final_year = scenario.calendar.start_year + scenario.calendar.years - 1
     if water is not None and scenario.water is not None:

@@ -89,6 +89,9 @@ class RiverSpec(Strict):
     flow_sigma_year: Annotated[float, Field(ge=0, le=2)] = 0.0
     flow_sigma_month: Annotated[float, Field(ge=0, le=2)] = 0.0
     seasonal_flow: list[PositiveFloat] = [1.0] * 12
+    flow_scale: Annotated[float, Field(gt=0, le=5)] = Field(
+        1.0, description="hydrological regime: every month's flow times this (1: the "
+        "long-run mean, 0.8 a dry regime, 1.2 a wet one)")
     observed: str | None = Field(None, description="a CSV file of observed samples "
                                  "(year, month, section, pollutant, concentration_mg_l, "
                                  "flow_m3s) that replaces the simulated ones of its years")
