@@ -41,7 +41,9 @@ def build_compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph[str],
     cols = [pollutants.index(p) for p in carried]
     historic = concentrations(graph, assignment, years.firms.baseline_t[:, cols], carried)
     index = getattr(scenario.compensation, "index", None) or IndexSpec()
-    baselines = {s: _baseline(s, historic[s], index, observed) for s in sections(graph)}
+    judged = _judged_names(scenario, graph)
+    baselines = {s: _baseline(s, historic[s], index, observed, s in judged)
+                 for s in sections(graph)}
     if rules.kind == "market":
         rules = SchemeRules("market", index=IndexRules(weights={p: 1 / len(carried)
                                                                 for p in carried}))
@@ -90,10 +92,8 @@ def _judged(scenario: Scenario, graph: nx.DiGraph[str],
     if scheme is None or scheme.kind == "market":
         return {}
     located = sections(graph)
-    names = scheme.sections or [s for s, n in located.items()
-                                if graph.nodes[n]["section"].cross_border]
     out = {}
-    for s in names:
+    for s in _judged_names(scenario, graph):
         given = scheme.parties.get(s)
         who = default_parties(graph, s) if given is None else Parties(
             _account(given.upstream), _account(given.downstream))
@@ -102,14 +102,26 @@ def _judged(scenario: Scenario, graph: nx.DiGraph[str],
     return out
 
 
+def _judged_names(scenario: Scenario, graph: nx.DiGraph[str]) -> list[str]:
+    """The sections the scheme judges: those listed, else every cross-border one."""
+    scheme = scenario.compensation
+    if scheme is None or scheme.kind == "market":
+        return []
+    return scheme.sections or [s for s, n in sections(graph).items()
+                               if graph.nodes[n]["section"].cross_border]
+
+
 def _account(party: str) -> str:
     return CENTRAL if party == "central" else f"gov:{party}"
 
 
 def _baseline(section: str, historic: dict[str, float], index: IndexSpec,
-              observed: dict[tuple[int, str], SectionYear]) -> dict[str, float]:
+              observed: dict[tuple[int, str], SectionYear], judged: bool
+              ) -> dict[str, float]:
+    """Given values, else (at a judged section) the observed baseline years, else the
+    river before the run."""
     if section in index.baseline_mg_l:
         return {str(p): c for p, c in index.baseline_mg_l[section].items()}
-    if index.baseline_years:
+    if index.baseline_years and judged:
         return observed_baseline(observed, section, index.baseline_years, index.averaging)
     return dict(historic)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scenarios import ScenarioError, build_world, load_scenario
+from scenarios import ScenarioError, build_world, load_scenario, run_scenario
 from scenarios.observed import read_observed, resolve_observed
 
 SECTIONS = ["dahong_border", "yulin_border", "dahonghu_dam", "shantuo"]
@@ -72,3 +72,44 @@ def test_observed_year_replays_through_the_chongqing_rule() -> None:
     assert set(env.query("year == 2025 and cross_border")["source"]) == {"observed"}
     assert set(env.query("year == 2026")["source"]) == {"simulated"}
     world.registry.audit()
+
+
+@pytest.mark.parametrize(("averaging", "yulin_base", "yulin_payer"), [
+    ("arithmetic", 17.0, "outside"), ("arithmetic", 16.8, "gov:guangan"),
+    ("flow_weighted", 17.0, "outside")])
+def test_observed_year_replays_through_the_xinan_bet(averaging: str, yulin_base: float,
+                                                     yulin_payer: str) -> None:
+    # dahong 2025 COD: 18, 19, 21, 20 and a missing one. Arithmetic 78 / 4 = 19.5,
+    # P = 0.85 * 19.5 / 20 = 0.82875; flow-weighted over the samples with a flow,
+    # (18*14 + 19*16 + 21*12) / 42 = 19.238, P = 0.8177: met either way, Changshou pays.
+    # yulin: 17, 19.5, 23, arithmetic 19.8333 (flows 11, 10, 9: 19.6167); against 17,
+    # P = 0.85 * 19.8333 / 17 = 0.99167 met, the municipal budget pays; against 16.8,
+    # P = 1.00347 missed, Guang'an pays.
+    scenario = load_scenario("tiny", [
+        "river={observed: observed_example.csv}",
+        "compensation={kind: bet, index: {k0: 0.85, averaging: " + averaging + ", "
+        "baseline_mg_l: {dahong_border: {COD: 20}, yulin_border: {COD: " + str(yulin_base)
+        + "}}}, parties: {yulin_border: {upstream: guangan, downstream: central}}}"])
+    paid = run_scenario(scenario, seed=3)["compensation"].query("year == 2025")
+    by = paid.set_index("section")
+
+    dahong_p = 0.85 * (19.5 if averaging == "arithmetic" else 808 / 42) / 20
+    assert by.loc["dahong_border", "payer"] == "gov:changshou"
+    assert by.loc["dahong_border", "index"] == pytest.approx(dahong_p)
+    assert by.loc["yulin_border", "payer"] == yulin_payer
+    yulin_mean = 59.5 / 3 if averaging == "arithmetic" else (17 * 11 + 19.5 * 10 + 23 * 9) / 30
+    assert by.loc["yulin_border", "index"] == pytest.approx(0.85 * yulin_mean / yulin_base)
+
+
+def test_a_baseline_from_observed_years() -> None:
+    # the baseline is 2025's own mean, so 2025's index is K0 exactly: 0.9 <= 1, met
+    scenario = load_scenario("tiny", [
+        "river={observed: observed_example.csv}",
+        "compensation={kind: bet, index: {k0: 0.9, baseline_years: [2025]}, sections: "
+        "[dahong_border]}"])
+    paid = run_scenario(scenario, seed=3)["compensation"].query("year == 2025")
+
+    assert paid["index"].tolist() == [pytest.approx(0.9)]
+    with pytest.raises(ScenarioError, match="baseline_years: needs river.observed"):
+        load_scenario("tiny", ["river={}", "compensation={kind: bet, index: "
+                               "{baseline_years: [2025]}}"])
