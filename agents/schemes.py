@@ -36,7 +36,7 @@ from exchange import OUTSIDE
 
 __all__ = ["CENTRAL", "DAYS_PER_MONTH", "DEFAULT_BANDS", "POOL", "IndexRules", "Judged",
            "Parties", "Payment", "SchemeRules", "band_yuan", "bet_yuan", "chongqing_payments",
-           "excess_payments", "excess_tonnes", "load_payments", "net_received",
+           "excess_payments", "excess_tonnes", "is_topup", "load_payments", "net_received",
            "net_to_upstream", "pool_payments", "sample_indices", "scheme_payments",
            "section_payments", "xinan_payment", "xinan_verdict"]
 
@@ -361,13 +361,14 @@ def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:
     """What others' money gave the upstream government, net, in one year's payments, yuan
     (negative: it paid out more than it received).
 
-    Direct payments count both ways; through a pool, the upstream's payout less its own
-    contribution and less its share of the central top-up. Central top-ups paid to the
-    upstream directly do not count.
+    Direct payments count both ways (the central budget's too where it is a section's
+    party); through a pool, the upstream's payout less its own contribution and less its
+    share of the central top-up. Central top-ups paid to the upstream directly do not
+    count (:func:`is_topup`).
     """
     paid = sum(p.amount_yuan for p in payments if p.payer == who.upstream)
     received = sum(p.amount_yuan for p in payments
-                   if p.payee == who.upstream and p.payer != CENTRAL)
+                   if p.payee == who.upstream and not is_topup(p))
     payouts = [p for p in payments if p.payer == POOL]
     total = sum(p.amount_yuan for p in payouts)
     if total:
@@ -375,3 +376,9 @@ def net_to_upstream(payments: Sequence[Payment], who: Parties) -> float:
         mine = sum(p.amount_yuan for p in payouts if p.payee == who.upstream)
         received -= topup * mine / total
     return received - paid
+
+
+def is_topup(payment: Payment) -> bool:
+    """A central top-up: paid by the central budget for no section (a payment by the
+    central budget as a section's party names its section)."""
+    return payment.payer == CENTRAL and not payment.section

@@ -8,10 +8,10 @@ Government ``g`` (account ``gov:<region>``) in a year:
 - ``rights_sold_yuan`` / ``rights_bought_yuan``: the value of trades it sold / bought in
   (primary auctions, regional water rights, ...; ``trades``);
 - ``compensation_received_yuan`` / ``compensation_paid_yuan``: scheme payments to / from it
-  other than central transfers; a pool's payout counts as received (with any top-up in
-  it), its contribution as paid;
+  (the central budget's too where it is a section's party), top-ups apart; a pool's payout
+  counts as received (with any top-up in it), its contribution as paid;
 - ``abatement_spending_yuan``: treatment it paid for (``agents.response``);
-- ``central_transfers_yuan``: paid to it directly by the central budget;
+- ``central_transfers_yuan``: central top-ups paid to it directly;
 - ``net_balance_yuan``: the sum of the above with signs (tax, penalties, sales, receipts
   and central transfers in; purchases, payments and spending out).
 
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from agents.compensation import CENTRAL
+from agents.schemes import is_topup
 from agents.monitoring import class_met, monthly_means
 from agents.river import sections
 from scenarios.results import frame
@@ -92,12 +92,12 @@ def _terms(world: World, firm_years: pd.DataFrame, trades: pd.DataFrame, gov: st
         "rights_sold_yuan": float(tr.loc[tr["seller"] == gov, "value_yuan"].sum()),
         "rights_bought_yuan": float(tr.loc[tr["buyer"] == gov, "value_yuan"].sum()),
         "compensation_received_yuan": sum(p.amount_yuan for p in paid
-                                          if p.payee == gov and p.payer != CENTRAL),
+                                          if p.payee == gov and not is_topup(p)),
         "compensation_paid_yuan": sum(p.amount_yuan for p in paid if p.payer == gov),
         "abatement_spending_yuan": sum(yuan for y, g, yuan, _ in (comp.funds if comp else [])
                                        if y == year and g == gov),
         "central_transfers_yuan": sum(p.amount_yuan for p in paid
-                                      if p.payee == gov and p.payer == CENTRAL),
+                                      if p.payee == gov and is_topup(p)),
     }
 
 

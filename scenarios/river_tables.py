@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from agents.compensation import CENTRAL, Parties, net_to_upstream
+from agents.compensation import Parties, net_to_upstream
+from agents.schemes import is_topup
 from agents.river import sections
 from scenarios.results import frame
 
@@ -75,7 +76,7 @@ def river_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float
         "transfers_to_upstream_yuan": float(sum(n for n in nets if n > 0)),
         "transfers_to_downstream_yuan": float(-sum(n for n in nets if n < 0)),
         "central_topup_yuan": float(sum(p.amount_yuan for _, p in comp.payments
-                                        if p.payer == CENTRAL)),
+                                        if is_topup(p))),
         "cost_per_index_reduction_yuan": cost / reduction if reduction > 0 else np.nan,
     }
 

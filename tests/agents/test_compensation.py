@@ -53,8 +53,10 @@ def test_parties_are_per_section_and_the_top_up_is_shared_by_upstreams() -> None
     out = scheme_payments(SchemeRules("bet", index=INDEX, central_topup_yuan=6e6),
                           {"dahong": one([22.0]), "yulin": one([18.0])}, {}, judged)
     assert flows(out) == [(UP, DOWN, 12e6), (CENTRAL, UP, 12e6), (CENTRAL, UP, 6e6)]
-    # what the centre pays counts neither way: Guang'an lost 12 m to Changshou
-    assert net_to_upstream(out, PARTIES["dahong"]) == -12e6
+    # Guang'an lost 12 m to Changshou and won 12 m from the centre as yulin's party; the
+    # 6 m top-up does not count
+    assert net_to_upstream(out, PARTIES["dahong"]) == 0.0
+    assert net_to_upstream(out[:1] + out[2:], PARTIES["dahong"]) == -12e6
 
 
 def test_pool_takes_shares_and_pays_out_by_the_samples_that_met() -> None:
