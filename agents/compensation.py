@@ -26,14 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import networkx as nx
 import numpy as np
 
 from agents.budget import appropriate
 from agents.hydrology import Hydrology, flow_factors, sample_year
-from agents.monitoring import SectionYear, xinan_index
+from agents.monitoring import SectionYear
 from agents.regulator import Regulator
 from agents.response import (RIVER_POLLUTANTS, draining_reaches, expected_net,
                              planning_draws, responders, treat)

@@ -271,8 +271,11 @@ class Judged:
 def sample_indices(year: SectionYear, baseline_mg_l: Mapping[str, float],
                    rules: IndexRules) -> np.ndarray:
     """The Xin'an index of each sample (NaN where a weighted pollutant is missing)."""
-    values = {p: np.asarray(year.mg_l[p], dtype=float) for p in rules.weights}
-    return np.asarray(xinan_index(values, baseline_mg_l, rules.weights, rules.k0))  # type: ignore[arg-type]
+    out = np.zeros(len(year.month))
+    for p, w in rules.weights.items():
+        out = out + w * np.asarray(year.mg_l[p], dtype=float) / baseline_mg_l[p]
+    result: np.ndarray = rules.k0 * out
+    return result
 
 
 def section_payments(rules: SchemeRules, section: str, year: SectionYear,

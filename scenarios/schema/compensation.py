@@ -47,11 +47,12 @@ class IndexSpec(Strict):
     """A Xin'an type index ``P = k0 * sum_i weights_i * C_i / C0_i`` (reference section 5).
 
     ``k0`` 0.85 is round 1's [M]; the weights are by default equal over the river
-    pollutants the scenario lists (Xin'an: 0.25 over four, the model carries two) [L]. The baseline ``C0_i`` of a section is, in order of
-    precedence: ``baseline_mg_l`` given by section and pollutant; the mean of the observed
-    file's ``baseline_years`` (each year by ``averaging``, then the years' mean); else
-    ``historic``: the concentration the firms' historic emissions give at the mean flow,
-    the river as it was before the run."""
+    pollutants the scenario lists (Xin'an: 0.25 over four, the model carries two) [L].
+    The baseline ``C0_i`` of a section is, in order of precedence: ``baseline_mg_l``
+    given by section and pollutant; at a judged section, the mean of the observed file's
+    ``baseline_years`` (each year by ``averaging``, then the years' mean); else the
+    concentration the firms' historic emissions give at the mean flow, the river as it
+    was before the run."""
 
     k0: Annotated[float, Field(gt=0, le=2)] = 0.85
     weights: dict[Literal["COD", "NH3N"], PositiveFloat] = Field(

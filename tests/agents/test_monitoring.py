@@ -60,7 +60,8 @@ def test_xinan_index_and_the_per_pollutant_check() -> None:
     assert pollutant_indices(c, base, w, 0.85) == pytest.approx({"COD": 0.935, "NH3N": 1.02})
     data = year([1], [22.0], [1.2])
     assert xinan_verdict(data, base, IndexRules(0.85, w)) == (pytest.approx(0.9775), True)
-    assert xinan_verdict(data, base, IndexRules(0.85, w, per_pollutant=True))[1] is False  # type: ignore[index]
+    checked = xinan_verdict(data, base, IndexRules(0.85, w, per_pollutant=True))
+    assert checked is not None and checked[1] is False
 
 
 @pytest.mark.parametrize("cod, met", [(24.999, True), (25.0, True), (25.001, False)])
