@@ -128,3 +128,26 @@ def test_linked_ratio_from_the_river_graph() -> None:
 def test_river_settings_that_do_not_fit_are_refused(overrides: list[str], field: str) -> None:
     with pytest.raises(ScenarioError, match=field):
         load_scenario("tiny", overrides)
+
+
+def test_a_scheme_that_makes_upstream_pay_leaves_cleaner_water_than_no_scheme() -> None:
+    river = "river={flow_sigma_year: 0.25, flow_sigma_month: 0.3, flow_scale: 0.8}"
+    paying = build_world(load_scenario("tiny", [river, "compensation={kind: chongqing, "
+                                                "response: {fund_abatement: 1.0}}"]), 6)
+    plain = build_world(load_scenario("tiny", [river, "compensation={kind: market}"]), 6)
+    a, b = paying.run(), plain.run()
+
+    # in a dry regime Guang'an loses most months at the Class III borders and spends its
+    # 2025 net payment on treatment
+    paid = a["fiscal"].set_index(["year", "region"]).loc[(2025, "guangan")]
+    net = paid["compensation_paid_yuan"] - paid["compensation_received_yuan"]
+    assert net > 0
+    assert paying.compensation is not None
+    assert [(y, round(yuan)) for y, _, yuan, _ in paying.compensation.funds][:1] == [
+        (2025, round(net))]
+    # same flows and noise: 2025 is the same river, 2026 is cleaner at both borders
+    cod = {k: r["section_years"].query("judged or cross_border").set_index(
+        ["year", "section"])["cod_mg_l"] for k, r in (("paying", a), ("plain", b))}
+    for section in ("dahong_border", "yulin_border"):
+        assert cod["paying"][(2025, section)] == pytest.approx(cod["plain"][(2025, section)])
+        assert cod["paying"][(2026, section)] < cod["plain"][(2026, section)]
