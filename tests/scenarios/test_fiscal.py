@@ -59,3 +59,21 @@ def test_months_meeting_the_standard_counted_from_the_samples() -> None:
     assert judged["months_met"].sum() == met.sum()
     assert judged["months_sampled"].sum() == len(met)
     assert tables["kpis"].iloc[0]["border_months_met_share"] == pytest.approx(met.mean())
+
+
+def test_rights_sold_at_auction_are_the_governments_revenue() -> None:
+    tables = run_scenario(load_scenario("tiny", [
+        "regions.changshou.regulator.allocation=auction",
+        "regions.guangan.regulator.allocation=auction"]), seed=1).tables
+    trades, fiscal = tables["trades"], tables["fiscal"].set_index(["year", "government"])
+
+    sold = trades[trades["seller"].str.startswith("gov:")].groupby(
+        ["year", "seller"])["value_yuan"].sum()
+    assert len(sold) == 4 and (sold > 0).all()
+    for (year, government), value in sold.items():
+        assert fiscal.loc[(year, government), "rights_sold_yuan"] == pytest.approx(value)
+    # without a river there is no compensation, and the section table is empty
+    assert (fiscal["compensation_received_yuan"] == 0).all()
+    assert len(tables["section_years"]) == 0
+    assert tables["kpis"].iloc[0]["guangan_tax_revenue_yuan"] == pytest.approx(
+        fiscal.xs("gov:guangan", level="government")["env_tax_yuan"].sum())
