@@ -154,13 +154,16 @@ def _run_one(scenario_json: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame,
 
 
 def _net_to_upstream(comp: pd.DataFrame) -> dict[int, float]:
-    """Per year, what Changshou's money gave Guang'an (the upstream government), net:
-    direct payments both ways, and through a pool Guang'an's payout less its contribution
-    and its share of the central top-up."""
+    """Per year, what others' money gave Guang'an (the upstream government), net: direct
+    payments both ways (the central budget's too where it is a section's party), and
+    through a pool Guang'an's payout less its contribution and its share of the central
+    top-up. Top-ups (central payments for no section) are left out."""
     out = {}
     for year, rows in comp.groupby("year"):
         amount = rows["amount_yuan"]
-        direct = rows["payer"].str.startswith("gov:") & rows["payee"].str.startswith("gov:")
+        section = rows["section"].fillna("").astype(str) != ""
+        direct = section | (rows["payer"].str.startswith("gov:")
+                            & rows["payee"].str.startswith("gov:"))
         net = (amount[direct & (rows["payee"] == _UPSTREAM)].sum()
                - amount[direct & (rows["payer"] == _UPSTREAM)].sum())
         payout = rows["payer"] == _POOL

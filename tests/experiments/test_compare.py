@@ -87,3 +87,18 @@ def test_the_report_warns_when_seeds_are_few() -> None:
     assert "no interval" in seeds_warning(1)
     assert "only 5 seeds" in seeds_warning(5)
     assert seeds_warning(10) == ""
+
+
+def test_yearly_transfer_counts_the_central_party_but_not_top_ups() -> None:
+    from experiments.compare import _net_to_upstream
+    from scenarios import COLUMNS
+
+    rows = [("r", 2025, 0, "dahong_border", "gov:guangan", "gov:changshou", 12e6, "bet",
+             "missed", 1.1),
+            ("r", 2025, 0, "yulin_border", "outside", "gov:guangan", 12e6, "bet", "met", 0.9),
+            ("r", 2025, 0, "", "outside", "gov:guangan", 5e6, "bet", "central top-up",
+             float("nan"))]
+    comp = pd.DataFrame(rows, columns=list(COLUMNS["compensation"]))
+
+    # -12 m to Changshou, +12 m from the municipal budget as yulin's party; the top-up apart
+    assert _net_to_upstream(comp) == {2025: 0.0}
