@@ -88,8 +88,9 @@ class Regulator:
     def cap_t(self, pollutant: str, year_index: int) -> float:
         """The region's cap for a pollutant in a year, t."""
         j = self.firms.pollutant(pollutant)
-        historic = float(np.dot(self.firms.baseline_t[self.members, j],
-                                self.firm_scale[pollutant]))
+        # a product then a sum, as the plain sum was: untouched scales change no bit
+        historic = float((self.firms.baseline_t[self.members, j]
+                          * self.firm_scale[pollutant]).sum())
         share = self.rules.cap_share[pollutant] * (1 - self.rules.cap_decline * year_index)
         return max(0.0, historic * share * self.cap_scale)
 
