@@ -12,17 +12,20 @@ Positive amounts always; the direction is in ``payer`` and ``payee``.
 - ``chongqing`` (monthly, Chongqing 2018): a month meeting the section's class and not
   worse than the same month last year -> downstream pays upstream ``monthly_yuan``; met but
   worse -> upstream pays downstream ``monthly_yuan``; missed -> upstream pays downstream
-  ``fail_yuan_per_month``. "Worse" compares the mean class ratio ``mean_i C_i / S_i``.
+  ``fail_yuan_per_month``. "Worse" compares the mean class ratio ``mean_i C_i / S_i``
+  with the same month's a year before; a month without one is not worse.
 - ``excess`` (monthly): upstream pays downstream ``yuan_per_excess`` times the month's
   excess ``sum_i max(0, C_i / S_i - 1)``; a month that meets its class earns the upstream
   ``met_yuan_per_month`` from the downstream.
 - ``load`` (monthly): upstream pays downstream ``yuan_per_t[i]`` per tonne of the load
   above the class limit, ``(C_i - S_i) * Q * 86.4 kg/day * 365/12 days / 1000``, summed
-  over pollutants over their limits; a month without a measured flow pays nothing.
+  over pollutants over their limits, ``Q`` the arithmetic mean of the month's measured
+  flows; a month without a measured flow pays nothing.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -81,8 +84,8 @@ def xinan_verdict(year: SectionYear, baseline_mg_l: Mapping[str, float], rules: 
                   ) -> tuple[float, bool] | None:
     """The year's index ``P`` and whether it met the target; None without data."""
     means = annual_means(year, rules.averaging)
-    if any(means.get(p, float("nan")) != means.get(p, float("nan")) for p in rules.weights):
-        return None  # NaN: a weighted pollutant has no sample this year
+    if any(math.isnan(means.get(p, math.nan)) for p in rules.weights):
+        return None  # a weighted pollutant has no sample this year
     p = xinan_index(means, baseline_mg_l, rules.weights, rules.k0)
     met = p <= 1
     if rules.per_pollutant:

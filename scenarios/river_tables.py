@@ -82,12 +82,15 @@ def river_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float
 
 
 def _months_met(env: pd.DataFrame) -> pd.Series:
-    """Whether each section-month with samples met its class: every pollutant's arithmetic
-    monthly mean at or under its limit (missing samples left out)."""
+    """Whether each section-month with a sample of every pollutant met its class: every
+    pollutant's arithmetic monthly mean at or under its limit (missing samples left
+    out, as in ``agents.monitoring.monthly_means``)."""
     present = env.dropna(subset=["concentration_mg_l"])
     means = present.groupby(["year", "month", "section", "pollutant"]).agg(
         c=("concentration_mg_l", "mean"), s=("standard_mg_l", "first"))
-    return (means["c"] <= means["s"]).groupby(level=["year", "month", "section"]).all()
+    months = (means["c"] <= means["s"]).groupby(level=["year", "month", "section"])
+    graded = months.size() == env["pollutant"].nunique()  # every pollutant sampled
+    return months.all()[graded]
 
 
 def _network_abatement_cost(world: World) -> float:
