@@ -78,19 +78,38 @@ class Regulator:
     registry: Registry
     members: np.ndarray = field(init=False)
     cap_scale: float = field(init=False)
+    firm_scale: dict[str, np.ndarray] = field(init=False)
     shortfall_t: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = np.flatnonzero(self.firms.region == self.rules.region)
         self.cap_scale = 1.0  # a stress test may tighten every cap from a date on
+        # a government may tighten some firms' share of some caps (agents.response)
+        self.firm_scale = {p: np.ones(len(self.members)) for p in self.firms.pollutants}
         self.shortfall_t = {p: np.zeros(len(self.members)) for p in self.firms.pollutants}
 
     def cap_t(self, pollutant: str, year_index: int) -> float:
         """The region's cap for a pollutant in a year, t."""
         j = self.firms.pollutant(pollutant)
-        historic: float = self.firms.baseline_t[self.members, j].sum()
+        # a product then a sum, as the plain sum was: untouched scales change no bit
+        historic = float((self.firms.baseline_t[self.members, j]
+                          * self.firm_scale[pollutant]).sum())
         share = self.rules.cap_share[pollutant] * (1 - self.rules.cap_decline * year_index)
         return max(0.0, historic * share * self.cap_scale)
+
+    def tighten(self, firms: np.ndarray, pollutants: list[str], share: float) -> None:
+        """Cut the listed firms' part of the caps of ``pollutants`` by ``share`` from the
+        next allocation on: the region's cap falls by that part, and under free or
+        benchmark allocation so do those firms' allocations (others keep theirs).
+
+        Args:
+            firms: indices into the world's firms; non-members are ignored.
+            pollutants: the pollutants whose caps are cut.
+            share: the cut, 0 to 1.
+        """
+        mine = np.isin(self.members, firms)
+        for p in pollutants:
+            self.firm_scale[p][mine] *= 1 - share
 
     def allocation_t(self, pollutant: str, year_index: int) -> np.ndarray:
         """Free allocation of each member firm, t (zero under auction)."""
@@ -102,6 +121,7 @@ class Regulator:
         else:
             weight = self.firms.current_output[self.members] * _sector_benchmark(
                 self.firms, self.members, j)
+        weight = weight * self.firm_scale[pollutant]
         allocation = self._share_out(self.cap_t(pollutant, year_index), weight, pollutant)
         if self.rules.cut_next_allocation:
             allocation = np.maximum(0.0, allocation - self.shortfall_t[pollutant])

@@ -17,6 +17,7 @@ from scenarios.ambient_tables import ambient_kpis, ambient_tables
 from scenarios.benchmark import year_benchmark
 from scenarios.credit_tables import credit_kpis, credit_tables
 from scenarios.flow_tables import crossing, flow_kpis, flow_tables
+from scenarios.fiscal_tables import fiscal_kpis, fiscal_tables
 from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
 from scenarios.river_tables import river_kpis, river_tables
@@ -54,14 +55,16 @@ def collect(world: World, started: float) -> RunResult:
               "market_years": market_years,
               **flow_tables(trades, list(world.years.products), run_id),
               **credit_tables(world, run_id),
-              **river_tables(world, run_id), **ambient_tables(world, run_id), **water_tables(world, trades, run_id),
+              **river_tables(world, run_id), **ambient_tables(world, run_id),
+              **water_tables(world, trades, run_id),
               **forest_tables(world, run_id)}
+    tables.update(fiscal_tables(world, tables, run_id))
     pollution = list(world.years.products)
     kpis = _kpis(world, run_id, trades[trades["product"].isin(pollution)],
                  daily[daily["product"].isin(pollution)], firm_years, market_years, bench)
     for key, value in {**flow_kpis(tables["cross_border_flows"]),
                        **credit_kpis(world, tables), **river_kpis(world, tables),
-                       **ambient_kpis(world, tables),
+                       **ambient_kpis(world, tables), **fiscal_kpis(tables),
                        **water_kpis(world, tables), **forest_kpis(world, tables)}.items():
         kpis[key] = value
     tables["kpis"] = kpis

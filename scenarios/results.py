@@ -54,7 +54,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "credit_losses_changshou_yuan", "credit_losses_guangan_yuan",
         "section_compliance_rate", "cross_border_index", "cross_border_index_reduction",
         "transfers_to_upstream_yuan", "transfers_to_downstream_yuan", "central_topup_yuan",
-        "cost_per_index_reduction_yuan", "water_traded_m3", "water_mean_price_yuan",
+        "cost_per_index_reduction_yuan", "border_months_met_share",
+        "changshou_tax_revenue_yuan", "changshou_compensation_net_yuan",
+        "changshou_abatement_spending_yuan", "changshou_central_transfers_yuan",
+        "changshou_fiscal_balance_yuan", "changshou_firms_compliance_cost_yuan",
+        "guangan_tax_revenue_yuan", "guangan_compensation_net_yuan",
+        "guangan_abatement_spending_yuan", "guangan_central_transfers_yuan",
+        "guangan_fiscal_balance_yuan", "guangan_firms_compliance_cost_yuan",
+        "water_traded_m3", "water_mean_price_yuan",
         "water_cross_border_m3", "water_conveyance_loss_m3", "water_leased_m3",
         "water_used_m3", "water_saving_cost_yuan", "water_expired_m3",
         "water_lowest_flow_share", "forest_indicators_traded_mu",
@@ -85,8 +92,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "failure_rate", "vasicek_rate",
     ),
     "environment": (
-        "run_id", "year", "sample", "day", "section", "reach", "region", "cross_border",
-        "pollutant", "concentration_mg_l", "standard_mg_l", "index",
+        "run_id", "year", "sample", "month", "day", "section", "reach", "region",
+        "cross_border", "source", "pollutant", "concentration_mg_l", "flow_m3s",
+        "standard_mg_l", "index",
     ),
     "receptors": (
         "run_id", "year", "pollutant", "section", "reach", "region", "cross_border",
@@ -106,7 +114,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "run_id", "year", "reach", "region", "mean_flow_m3s", "withdrawn_m3s", "flow_m3s",
     ),
     "compensation": (
-        "run_id", "year", "payer", "payee", "amount_yuan", "scheme", "reason", "index",
+        "run_id", "year", "month", "section", "payer", "payee", "amount_yuan", "scheme",
+        "reason", "index",
+    ),
+    "fiscal": (
+        "run_id", "year", "government", "region", "env_tax_yuan", "penalties_yuan",
+        "rights_sold_yuan", "rights_bought_yuan", "compensation_received_yuan",
+        "compensation_paid_yuan", "abatement_spending_yuan", "central_transfers_yuan",
+        "net_balance_yuan", "firms_compliance_cost_yuan",
+    ),
+    "section_years": (
+        "run_id", "year", "section", "cross_border", "judged", "source", "cod_mg_l",
+        "nh3n_mg_l", "months_sampled", "months_met", "months_met_share", "index",
+        "flow_factor",
     ),
     "forest_years": (
         "run_id", "year", "region", "pricing", "land_mu", "forest_mu", "coverage",

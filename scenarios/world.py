@@ -14,7 +14,7 @@ import simpy
 from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
                     TradingBehaviour)
 from agents.banks import Bank, CreditPolicy, JointRules
-from agents.compensation import Compensation, SchemeRules
+from agents.compensation import Compensation
 from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.forest import Forests, ForestRules, RegionForest
 from agents.platform import CreditPlatform
@@ -28,6 +28,7 @@ from exchange import (CASH, OUTSIDE, Calendar, Clock, MarketDesign, Product, Reg
 from scenarios.design import KG_PER_T, market_design
 from scenarios.population import build_firms, draw_water_users
 from scenarios.results import RunResult
+from scenarios.river_world import build_compensation
 from scenarios.schema import Scenario
 from scenarios.schema.base import Region
 from scenarios.schema.market import PollutantSpec
@@ -109,8 +110,8 @@ def build_world(scenario: Scenario, seed: int) -> World:
              _water(scenario, clock, venue, registry, firms, graph, assignment, streams))
     compensation = None
     if graph is not None and assignment is not None:
-        compensation = _compensation(scenario, clock, graph, assignment, years, registry,
-                                     streams, water)
+        compensation = build_compensation(scenario, clock, graph, assignment, years,
+                                          registry, streams, water)
     forest = (None if scenario.forest is None else
               _forest(scenario, clock, venue, registry, firms, credit, streams))
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
@@ -210,27 +211,6 @@ def _forest(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
     if credit is not None:
         credit.collateral.forest_rights = forest.appraisals()
     return forest
-
-
-def _compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph[str],
-                  assignment: np.ndarray, years: ComplianceYears, registry: Registry,
-                  streams: Streams, water: WaterRights | None) -> Compensation:
-    spec, scheme = scenario.river, scenario.compensation
-    assert spec is not None
-    if scheme is None or scheme.kind == "market":
-        rules = SchemeRules("market")
-    else:
-        extra = {k: v for k, v in scheme.model_dump().items() if k not in ("kind", "response")}
-        rules = SchemeRules(scheme.kind, **extra, **scheme.response.model_dump())
-    compensation = Compensation(graph, assignment, years.firms.pollutants, spec.index_k0,
-                                spec.samples_per_year, spec.sampling_sigma, rules, registry,
-                                years.regulators, streams)
-    if water is not None and scenario.water is not None:
-        compensation.withdrawn_m3s = water.withdrawn_m3s
-        compensation.min_flow_share = scenario.water.min_flow_share
-    clock.at_year_end("river_close", lambda year: compensation.close_year(
-        year, years.emissions_t(year), years.current_t[year]))
-    return compensation
 
 
 def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, firms: Firms,

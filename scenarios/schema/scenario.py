@@ -12,7 +12,8 @@ from scenarios.schema.credit import BanksSpec, RatingsSpec, ShockSpec
 from scenarios.schema.market import (CalendarSpec, ExchangeSpec, FirmSpec, PollutantSpec,
                                      RegionSpec, SectorSpec, TradingSpec)
 from scenarios.schema.resources import ForestSpec, WaterSpec
-from scenarios.schema.river import Bet, Graded, MarketOnly, Pool, RiverSpec
+from scenarios.schema.compensation import Scheme
+from scenarios.schema.river import RiverSpec
 
 
 class Scenario(Strict):
@@ -33,7 +34,7 @@ class Scenario(Strict):
     stress: list[ShockSpec] = []
     river: RiverSpec | None = None
     water: WaterSpec | None = None
-    compensation: Bet | Graded | Pool | MarketOnly | None = Field(None, discriminator="kind")
+    compensation: Scheme | None = Field(None, discriminator="kind")
     forest: ForestSpec | None = None
 
     @model_validator(mode="before")
@@ -118,6 +119,34 @@ class Scenario(Strict):
                 design.kind == "linked" and design.ratio_guangan_to_changshou is not None):
             raise ValueError("river.set_trading_ratio: needs exchange.design kind linked with "
                              "a Guang'an to Changshou direction")
+        self._scheme_fits()
+
+    def _scheme_fits(self) -> None:
+        scheme, river = self.compensation, self.river
+        if scheme is None or scheme.kind == "market" or river is None:
+            return
+        named = {r.section.name for r in river.reaches if r.section}
+        for field_name, names in (("sections", scheme.sections),
+                                  ("parties", list(scheme.parties))):
+            for name in names:
+                if name not in named:
+                    raise ValueError(f"compensation.{field_name}.{name}: no such section")
+        index = getattr(scheme, "index", None)
+        if index is not None:
+            for name in index.baseline_mg_l:
+                if name not in named:
+                    raise ValueError(f"compensation.index.baseline_mg_l.{name}: no such "
+                                     "section")
+            unknown = set(index.weights) - set(self.pollutants)
+            if unknown:
+                raise ValueError(f"compensation.index.weights: {sorted(unknown)} not among "
+                                 "the scenario's pollutants")
+            if index.baseline_years and river.observed is None:
+                raise ValueError("compensation.index.baseline_years: needs river.observed")
+        if scheme.kind == "pool" and len({(p.upstream, p.downstream)
+                                          for p in scheme.parties.values()}) > 1:
+            raise ValueError("compensation.parties: a pool needs one upstream and one "
+                             "downstream party")
 
     def _water_fits(self) -> None:
         if self.water is None:
