@@ -42,6 +42,7 @@ class CreditPolicy:
     refinance_rate: float = 0.0175
     ebitda_multiple: float = 4.0
     green_npl_tolerance: float = 0.03
+    guarantee_share: float = 0.0
 
     def rate(self, grade: int, green: bool) -> float | None:
         """Yearly loan rate for a grade, or None when the grade is refused credit."""
@@ -53,14 +54,19 @@ class CreditPolicy:
 
 @dataclass(frozen=True, slots=True)
 class JointRules:
-    """Joint credit-granting (银保监发〔2018〕24号): a committee of the lending banks for a
-    firm financed by at least ``min_banks`` banks or above ``voluntary_yuan`` in total;
-    thresholds scaled by 1/100 for district-sized firms as the reference suggests."""
+    """Joint credit-granting (银保监发〔2018〕24号, art. 3): a committee is required for a firm
+    financed by at least ``min_banks`` banks *and* at least ``mandatory_yuan`` in total, and
+    may be set up (``voluntary_joins``) from ``voluntary_yuan``; thresholds scaled by 1/100
+    for district-sized firms as the reference suggests. With ``cross_border`` the banks of
+    both regions sit on the committee (the Chengdu-Chongqing "双城贷" practice [H]), else
+    the firm's home-region banks only. See :mod:`agents.committee`."""
 
     min_banks: int = 3
     mandatory_yuan: float = 5e7
     voluntary_yuan: float = 2e7
     vote_threshold: float = 2 / 3
+    voluntary_joins: bool = True
+    cross_border: bool = True
 
 
 @dataclass(slots=True)
@@ -81,6 +87,9 @@ class Loan:
     committee: bool = False
     collateral: str | None = None
     collateral_units: int = 0
+    unverified_units: int = 0
+    """Units a bank of the other region booked as pledged without the platform: not
+    pledged in the register (agents.collateral)."""
     refinanced_fen: int = 0
     status: Literal["performing", "defaulted", "repaid"] = "performing"
     end_month: int | None = None

@@ -55,7 +55,8 @@ class Collateral:
 
     def pledge(self, loan: Loan, lead: Bank, any_zone: bool, month: int) -> None:
         """Secure a working-capital loan with the firm's rights, where the lead bank
-        recognises them (its own region's, or any when ``any_zone``: the joint committee).
+        recognises them: its own region's, or any when ``any_zone`` (pledges are shared on the
+        credit-information platform, so it can see and register pledges in either region).
 
         Pollution rights come first, at ``policy.ltv``, and the loan falls due in the year's
         last month so that they are free again for the true-up (none are pledged in that
@@ -69,14 +70,42 @@ class Collateral:
         for symbol, zone, price, forest in self._options(month):
             recognised = zone in (BASIN, lead.region) or any_zone
             held = self.registry.available(account, symbol)
-            if not recognised or held <= 0 or (zone != BASIN and zone != region):
+            if zone != BASIN and zone != region:
                 continue
-            units = min(held, int(loan.principal_fen / (self.ltv(symbol) * price)) + 1)
+            needed = int(loan.principal_fen / (self.ltv(symbol) * price)) + 1
+            if not recognised:
+                if self._unverified(loan, symbol, needed, month):
+                    loan.term_months = min(loan.term_months, self._term(forest, month))
+                    return
+                continue
+            if held <= 0:
+                continue
+            units = min(held, needed)
             self.registry.pledge(account, symbol, units, memo=f"loan {loan.loan_id}")
             loan.collateral, loan.collateral_units = symbol, units
-            loan.term_months = min(loan.term_months, self.policy.forest_term_months if forest
-                                   else 11 - month % 12)
+            loan.term_months = min(loan.term_months, self._term(forest, month))
             return
+
+    def _term(self, forest: bool, month: int) -> int:
+        return self.policy.forest_term_months if forest else 11 - month % 12
+
+    def _unverified(self, loan: Loan, symbol: str, needed: int, month: int) -> bool:
+        """A bank of the other region, which cannot see the rights' register, takes the
+        firm's word for its holding and books a pledge in its own region only: nothing is
+        pledged in the register, so the units stay free to sell or to pledge again, and
+        units already pledged there are pledged twice (a ``double_pledge``). The bank
+        believes the loan secured; on default there is nothing to foreclose. False when
+        the firm holds none."""
+        account = self.firms.ids[loan.borrower]
+        holding = self.registry.holding(account, symbol)
+        units = min(holding.available + holding.pledged, needed)
+        if units <= 0:
+            return False
+        loan.unverified_units = units
+        twice = max(0, units - holding.available)
+        self.events.append(Event(month, "double_pledge" if twice else "unverified_pledge",
+                                 account, loan.lead, units, f"{symbol}: {twice} pledged twice"))
+        return True
 
     def _options(self, month: int) -> Iterator[tuple[str, str, float, bool]]:
         """``(symbol, zone, fen per unit, is forest)`` of the rights a bank takes as

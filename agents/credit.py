@@ -25,7 +25,9 @@ import numpy as np
 
 from agents.banks import Bank, CreditPolicy, JointRules, Loan, Purpose, Regime
 from agents.collateral import Collateral, Event
+from agents.committee import Ballot, allocate, forms, passes
 from agents.firms import Firms
+from agents.platform import CreditPlatform
 from agents.ratings import grade_of
 from agents.risk import asset_correlation, draw_defaults, risk_weighted_assets
 from agents.streams import Streams
@@ -71,11 +73,11 @@ class Credit:
 
     def __init__(self, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
                  banks: list[Bank], policy: CreditPolicy, joint: JointRules, regime: Regime,
-                 reporting_lag_months: int, demand: CreditDemand, streams: Streams) -> None:
+                 platform: CreditPlatform, demand: CreditDemand, streams: Streams) -> None:
         self.venue, self.registry, self.firms = venue, registry, firms
         self.banks = {b.name: b for b in banks}
         self.policy, self.joint, self.regime = policy, joint, regime
-        self.lag = reporting_lag_months
+        self.platform = platform
         self.demand = demand
         self.streams = streams
         self.loans: list[Loan] = []
@@ -94,7 +96,6 @@ class Credit:
         self.target_leverage = demand.target_leverage * leverage.lognormal(
             -sigma**2 / 2, sigma, len(firms))
         self._ids = itertools.count(1)
-        self._debt_history: list[np.ndarray] = []
         self._debt = np.zeros(len(firms), dtype=np.int64)  # kept in step with exposures
         self._loans_of: dict[int, list[Loan]] = defaultdict(list)
         self._pd = np.zeros(len(firms))  # PDs of the month, fixed at its start
@@ -117,7 +118,7 @@ class Credit:
             self._service(loan, month)
         self._fail_firms(month)
         self._margin_calls(month)
-        self._debt_history.append(self.debt_fen())
+        self.platform.record(self.debt_fen(), grade_of(self.firms.env_score))
         for firm, purpose, amount in self._requests(month):
             self.request(firm, amount, purpose, month)
         self._book_month(month)
@@ -184,9 +185,9 @@ class Credit:
         if loan.purpose == "abatement" or loan.collateral_units:
             return False
         firm = loan.borrower
-        if self.policy.rate(int(grade_of(self.firms.env_score[firm])), False) is None:
-            return False
         lead = self.banks[loan.lead]
+        if self.policy.rate(self._seen_grade(lead, firm), False) is None:
+            return False
         seen = self._seen_debt_fen(lead, firm) if self.regime != "joint_committee" \
             else int(self._debt[firm])
         if loan.committee and seen > self.ceiling_fen(firm):
@@ -242,11 +243,30 @@ class Credit:
         for bank_name, fen in loan.lender_split(loan.balance_fen).items():
             self._expose(self.banks[bank_name], loan.borrower, -fen)
         for bank_name, fen in loan.lender_split(loan.loss_fen).items():
-            self.banks[bank_name].losses_yuan += fen / 100
+            covered = self._guarantee_fen(loan, self.banks[bank_name], fen)
+            if covered:
+                self.registry.issue(OUTSIDE, self.banks[bank_name].account, CASH, covered,
+                                    memo=f"guarantee {loan.loan_id}")
+                loan.recovered_fen += covered
+                loan.loss_fen -= covered
+                self._event(month, "guarantee", self.firms.ids[loan.borrower], bank_name,
+                            covered / 100, "cross-region" if self.banks[bank_name].region
+                            != self.firms.region[loan.borrower] else "home")
+            self.banks[bank_name].losses_yuan += (fen - covered) / 100
         if loan.refinanced_fen:
             self._repay_refinancing(loan, loan.refinanced_fen)
         self.events.append(Event(month, "recovery", self.firms.ids[loan.borrower], loan.lead,
                                  loan.recovered_fen / 100, f"loss {loan.loss_fen / 100:.0f}"))
+
+    def _guarantee_fen(self, loan: Loan, bank: Bank, loss_fen: int) -> int:
+        """What the firm's regional financing-guarantee fund pays a lender of a defaulted
+        loan: ``policy.guarantee_share`` of its loss, to a bank of the firm's region, or of
+        the other region when the loan is a committee's (the committee recognises
+        guarantees across the border); nothing to a foreign bank lending alone."""
+        home = bank.region == self.firms.region[loan.borrower]
+        if not (home or loan.committee):
+            return 0
+        return int(self.policy.guarantee_share * loss_fen)
 
     # ---- collateral ----------------------------------------------------------------------
 
@@ -329,17 +349,21 @@ class Credit:
 
     def request(self, firm: int, amount_fen: int, purpose: Purpose, month: int) -> int:
         """Ask the banks for a loan; return the amount granted, fen."""
-        grade = int(grade_of(self.firms.env_score[firm]))
-        green = purpose == "abatement"
-        rate = self.policy.rate(grade, green)
         account = self.firms.ids[firm]
-        if rate is None or self.defaulted[firm]:
-            self._deny(month, account, amount_fen, "rating" if rate is None else "defaulted")
+        if self.defaulted[firm]:
+            self._deny(month, account, amount_fen, "defaulted")
             return 0
         if self.regime == "joint_committee" and self._committee_firm(firm, amount_fen):
-            granted = self._committee_loan(firm, amount_fen, purpose, rate, month)
+            # The committee's ledger shows the firm's true grade to every member.
+            rate = self.policy.rate(int(grade_of(self.firms.env_score[firm])),
+                                    purpose == "abatement")
+            granted = 0 if rate is None else self._committee_loan(firm, amount_fen, purpose,
+                                                                 rate, month)
         else:
-            granted = self._bilateral_loans(firm, amount_fen, purpose, rate, month)
+            granted, rate = self._bilateral_loans(firm, amount_fen, purpose, month)
+        if rate is None:
+            self._deny(month, account, amount_fen, "rating")
+            return 0
         if granted < amount_fen:
             self._deny(month, account, amount_fen - granted, "limit")
         if granted and purpose == "abatement":
@@ -353,60 +377,94 @@ class Credit:
         return int(self.policy.ebitda_multiple * self.firms.current_profit_yuan[firm] * 100)
 
     def _seen_debt_fen(self, bank: Bank, firm: int) -> int:
-        """What a bank knows of a firm's debt under the regime."""
-        if self.regime == "independent":
-            return bank.exposure_fen.get(firm, 0)
-        if self.lag == 0:
-            return int(self._debt[firm])
-        history = self._debt_history
-        lagged = history[max(0, len(history) - 1 - self.lag)] if history else None
-        return int(lagged[firm]) if lagged is not None else 0
+        """What a bank knows of a firm's debt: the platform's total when debts are shared,
+        else its own loans."""
+        seen = self.platform.debt_fen(firm, int(self._debt[firm]))
+        return bank.exposure_fen.get(firm, 0) if seen is None else seen
 
-    def _bilateral_loans(self, firm: int, amount: int, purpose: Purpose, rate: float,
-                         month: int) -> int:
-        granted = 0
+    def _seen_grade(self, bank: Bank, firm: int) -> int:
+        """The environmental grade a bank sees (:meth:`CreditPlatform.grade`)."""
+        return self.platform.grade(firm, int(grade_of(self.firms.env_score[firm])),
+                                   bank.region == self.firms.region[firm])
+
+    def _bilateral_loans(self, firm: int, amount: int, purpose: Purpose, month: int
+                         ) -> tuple[int, float | None]:
+        """Banks lend in turn, each at the rate of the grade it sees and up to the ceiling
+        less the debt it sees; return the amount granted and the last rate offered (None
+        when every bank refused the firm for its grade)."""
+        granted, offered = 0, None
+        green = purpose == "abatement"
         for bank in self._bank_order(firm):
+            rate = self.policy.rate(self._seen_grade(bank, firm), green)
+            if rate is None:
+                continue
+            offered = rate
             room = min(amount - granted,
                        self.ceiling_fen(firm) - self._seen_debt_fen(bank, firm),
-                       self._room_fen(bank, firm, purpose == "abatement"))
+                       self._room_fen(bank, firm, green))
             if room >= self.demand.min_loan_yuan * 100:
                 self._book_loan(firm, room, purpose, rate, {bank.name: 1.0}, month, False)
                 granted += room
             if granted >= amount:
                 break
-        return granted
+        return granted, offered
 
     def _committee_firm(self, firm: int, amount: int) -> bool:
-        lenders = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0]
-        total = sum(b.exposure_fen.get(firm, 0) for b in lenders) + amount
-        return len(lenders) >= self.joint.min_banks or total >= self.joint.voluntary_yuan * 100
+        """Whether the 2018 rules put the firm's loans before a committee: enough lending
+        banks *and* enough financing, counting the request (:func:`agents.committee.forms`)."""
+        lenders = sum(b.exposure_fen.get(firm, 0) > 0 for b in self.banks.values())
+        return forms(lenders, (int(self._debt[firm]) + amount) / 100, self.joint)
 
     def _committee_loan(self, firm: int, amount: int, purpose: Purpose, rate: float,
                         month: int) -> int:
-        """The committee's one ceiling across all banks, early warning, a vote weighted by
-        claims, and a syndicate led by the largest lender."""
+        """The committee's one ceiling across all banks, early warning, a vote of the
+        members weighted by claims (abstentions left out), and a syndicate pro rata to
+        capital among the banks voting yes (:mod:`agents.committee`)."""
         debt = int(self._debt[firm])
         account = self.firms.ids[firm]
         if debt > self.ceiling_fen(firm) or grade_of(self.firms.env_score[firm]) >= 2:
             self._event(month, "early_warning", account, "", amount / 100, "credit frozen")
             return 0
         amount = min(amount, self.ceiling_fen(firm) - debt)
-        members = [b for b in self.banks.values() if b.exposure_fen.get(firm, 0) > 0] or \
-            list(self._bank_order(firm))[: self.joint.min_banks]
-        claims = {b.name: max(b.exposure_fen.get(firm, 0), 1) for b in members}
-        green = purpose == "abatement"
-        room = {b.name: self._room_fen(b, firm, green) for b in members}
-        yes = {name: fen for name, fen in room.items() if fen > 0}
-        if sum(claims[n] for n in yes) < self.joint.vote_threshold * sum(claims.values()):
-            self._event(month, "committee_refusal", account, "", amount / 100, "vote")
-            return 0
-        weight = sum(claims[n] for n in yes)
-        shares = {n: claims[n] / weight for n in yes}
-        amount = min(amount, *(int(yes[n] / s) for n, s in shares.items()))
         if amount < self.demand.min_loan_yuan * 100:
+            return 0  # at the ceiling: nothing to vote on
+        green = purpose == "abatement"
+        room = {b.name: self._capacity(b, firm, green) for b in self._members(firm)}
+        ballots = [self._ballot(self.banks[name], firm, fen, reason)
+                   for name, (fen, reason) in room.items()]
+        for b in ballots:
+            self._event(month, "committee_vote", account, b.bank, b.claims_fen / 100,
+                        f"{b.vote}: {b.reason}" if b.reason else b.vote)
+        if not passes(ballots, self.joint.vote_threshold):
+            everyone_out = all(b.vote == "abstain" for b in ballots)
+            self._event(month, "committee_refusal", account, "", amount / 100,
+                        "every member abstained" if everyone_out else "vote")
             return 0
-        self._book_loan(firm, amount, purpose, rate, shares, month, True)
-        return amount
+        yes = [b.bank for b in ballots if b.vote == "yes"]
+        parts = allocate(amount, {n: self.banks[n].capital_yuan for n in yes},
+                         {n: room[n][0] for n in yes})
+        granted = sum(parts.values())
+        if granted < self.demand.min_loan_yuan * 100:
+            return 0
+        self._book_loan(firm, granted, purpose, rate,
+                        {n: fen / granted for n, fen in parts.items()}, month, True)
+        return granted
+
+    def _members(self, firm: int) -> list[Bank]:
+        """The committee: every bank of the scenario (both regions) when the rules are
+        cross-border, else the firm's home-region banks; in name order."""
+        region = self.firms.region[firm]
+        return sorted((b for b in self.banks.values()
+                       if self.joint.cross_border or b.region == region),
+                      key=lambda b: b.name)
+
+    def _ballot(self, bank: Bank, firm: int, room: int, reason: str) -> Ballot:
+        claims = bank.exposure_fen.get(firm, 0)
+        if reason == "capital floor":
+            return Ballot(bank.name, "no", claims, reason)
+        if room < self.demand.min_loan_yuan * 100:
+            return Ballot(bank.name, "abstain", claims, reason or "no room")
+        return Ballot(bank.name, "yes", claims)
 
     def _bank_order(self, firm: int) -> list[Bank]:
         """Home-region banks first, each group in a random order."""
@@ -419,12 +477,21 @@ class Credit:
         """What the bank may still lend the firm: the single-borrower limit and its cash,
         nothing below the capital floor, and no green loans while its green NPL ratio is
         past its tolerance."""
+        return self._capacity(bank, firm, green)[0]
+
+    def _capacity(self, bank: Bank, firm: int, green: bool) -> tuple[int, str]:
+        """:meth:`_room_fen` with the limit that binds: ``capital floor``, ``green lending
+        paused``, ``single-borrower limit``, ``cash`` or empty when none does."""
+        if self._capital_ratio(bank) < self.policy.min_car:
+            return 0, "capital floor"
+        if green and not bank.green_lending_open:
+            return 0, "green lending paused"
         limit = int(self.policy.single_borrower_share * bank.capital_yuan * 100)
-        cash = self.registry.cash(bank.account)
-        if self._capital_ratio(bank) < self.policy.min_car or (
-                green and not bank.green_lending_open):
-            return 0
-        return max(0, min(limit - bank.exposure_fen.get(firm, 0), cash))
+        headroom = max(0, limit - bank.exposure_fen.get(firm, 0))
+        cash = max(0, self.registry.cash(bank.account))
+        if headroom <= cash:
+            return headroom, "single-borrower limit" if headroom < limit else ""
+        return cash, "cash"
 
     def _book_loan(self, firm: int, amount: int, purpose: Purpose, rate: float,
                    shares: dict[str, float], month: int, committee: bool) -> Loan:
@@ -441,7 +508,7 @@ class Credit:
             self._expose(bank, firm, fen)
             self._rwa_of[bank_name] = self._rwa_of.get(bank_name, 0.0) + float(
                 risk_weighted_assets(fen / 100, self._pd[firm], self.policy.lgd_unsecured, 2.5))
-        self.collateral.pledge(loan, self.banks[loan.lead], self.regime == "joint_committee",
+        self.collateral.pledge(loan, self.banks[loan.lead], self.platform.shares("pledges"),
                                month)
         if loan.green:
             loan.refinanced_fen = int(amount * self.policy.refinance_share)

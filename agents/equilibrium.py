@@ -13,9 +13,14 @@ counted. A competitive market with taxes equalises ``slope_i * a_i - tax_i``
 comparator and :func:`linked_outcome` links two regional markets by trading ratios (Hung and
 Shaw 2005).
 
-Firm columns are 1-D of one length (``tax`` may be a scalar). Every public function raises
-ValueError on a negative baseline or tax, a slope <= 0, a value that is not finite or
-columns of different lengths.
+A marginal abatement cost may start above zero: with an ``intercept`` ``c_i`` (yuan/t) the
+cost is ``c_i * a + slope_i * a**2 / 2`` and the MAC ``c_i + slope_i * a``, so a firm abates
+``clip((p + tax_i - c_i) / slope_i, 0, e_i)`` at a price ``p`` and the least cost equalises
+``c_i + slope_i * a_i``. Every function takes it as a keyword, 0 by default.
+
+Firm columns are 1-D of one length (``tax`` and ``intercept`` may be scalars). Every public
+function raises ValueError on a negative baseline, tax or intercept, a slope <= 0, a value
+that is not finite or columns of different lengths.
 
 Example:
     >>> b = least_cost([10.0, 20.0], [1.0, 1.0], [0.0, 0.0], cap_t=15.0)
@@ -53,7 +58,7 @@ class Benchmark:
         price_yuan_per_t: permit price (market outcome), shadow price of the cap (least cost)
             or highest marginal abatement cost reached (command and control), yuan/t.
         abatement_t: abatement of each firm, t/yr, read-only, in input order.
-        cost_yuan: resource abatement cost ``sum slope * a**2 / 2``, yuan/yr.
+        cost_yuan: resource abatement cost ``sum intercept * a + slope * a**2 / 2``, yuan/yr.
     """
 
     price_yuan_per_t: float
@@ -70,12 +75,14 @@ class RegionFirms:
         slope: slope of each firm's marginal abatement cost, yuan/t^2, > 0.
         tax: emission tax each firm pays per tonne emitted, yuan/t, >= 0 (scalar or per firm).
         cap_t: the region's cap, t/yr, in its own permits.
+        intercept: each firm's MAC at zero abatement, yuan/t, >= 0 (scalar or per firm).
     """
 
     baseline_t: npt.ArrayLike
     slope: npt.ArrayLike
     tax: npt.ArrayLike
     cap_t: float
+    intercept: npt.ArrayLike = 0.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -98,7 +105,7 @@ class LinkedBenchmark:
 
 
 def firm_abatement(price: float, baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
-                   tax: npt.ArrayLike) -> FloatArray:
+                   tax: npt.ArrayLike, *, intercept: npt.ArrayLike = 0.0) -> FloatArray:
     """Abatement of each firm at a permit price.
 
     Args:
@@ -106,26 +113,27 @@ def firm_abatement(price: float, baseline_t: npt.ArrayLike, slope: npt.ArrayLike
         baseline_t: baseline emissions, t/yr, >= 0.
         slope: marginal abatement cost slopes, yuan/t^2, > 0.
         tax: emission tax, yuan/t, >= 0, scalar or per firm.
+        intercept: MAC at zero abatement, yuan/t, >= 0, scalar or per firm.
 
     Returns:
-        ``clip((price + tax) / slope, 0, baseline_t)``, t/yr.
+        ``clip((price + tax - intercept) / slope, 0, baseline_t)``, t/yr.
     """
-    e, s, t = _firms(baseline_t, slope, tax)
-    return _abate(_checked_price(price), e, s, t)
+    e, s, t, c = _firms(baseline_t, slope, tax, intercept)
+    return _abate(_checked_price(price), e, s, t - c)
 
 
 def permit_demand(price: float, baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
-                  tax: npt.ArrayLike) -> float:
+                  tax: npt.ArrayLike, *, intercept: npt.ArrayLike = 0.0) -> float:
     """Permits all firms need at a permit price, ``sum(baseline_t - abatement)``, t/yr.
 
     Args as in :func:`firm_abatement`.
     """
-    e, s, t = _firms(baseline_t, slope, tax)
-    return float(np.sum(e - _abate(_checked_price(price), e, s, t)))
+    e, s, t, c = _firms(baseline_t, slope, tax, intercept)
+    return float(np.sum(e - _abate(_checked_price(price), e, s, t - c)))
 
 
 def clearing_price(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.ArrayLike,
-                   cap_t: float) -> float:
+                   cap_t: float, *, intercept: npt.ArrayLike = 0.0) -> float:
     """Smallest permit price at which demand fits under the cap, exact.
 
     Demand is piecewise linear in the price, so the price is found on the segment between
@@ -136,21 +144,22 @@ def clearing_price(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.Arr
         slope: marginal abatement cost slopes, yuan/t^2, > 0.
         tax: emission tax, yuan/t, >= 0, scalar or per firm.
         cap_t: permits available, t/yr.
+        intercept: MAC at zero abatement, yuan/t, >= 0, scalar or per firm.
 
     Returns:
         Price in yuan/t: 0 if the cap does not bind; if ``cap_t <= 0``, the price at which
-        every firm abates fully, ``max(slope * baseline_t - tax)`` (at least 0).
+        every firm abates fully, ``max(slope * baseline_t - tax + intercept)`` (at least 0).
 
     Example:
         >>> clearing_price([10.0, 20.0], [2.0, 1.0], 0.0, cap_t=15.0)
         10.0
     """
-    e, s, t = _firms(baseline_t, slope, tax)
-    return _DemandCurve.of(e, s, t).price(_checked_cap(cap_t))
+    e, s, t, c = _firms(baseline_t, slope, tax, intercept)
+    return _curve(e, s, t - c).price(_checked_cap(cap_t))
 
 
 def market_outcome(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.ArrayLike,
-                   cap_t: float) -> Benchmark:
+                   cap_t: float, *, intercept: npt.ArrayLike = 0.0) -> Benchmark:
     """What a competitive market with emission taxes reaches under one cap.
 
     Firms abate until ``slope * a - tax`` equals the clearing price, which is not the
@@ -161,16 +170,17 @@ def market_outcome(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.Arr
         slope: marginal abatement cost slopes, yuan/t^2, > 0.
         tax: emission tax, yuan/t, >= 0, scalar or per firm.
         cap_t: permits available, t/yr.
+        intercept: MAC at zero abatement, yuan/t, >= 0, scalar or per firm.
 
     Returns:
         Clearing price (yuan/t), abatement (t/yr) and resource cost (yuan/yr).
     """
-    e, s, t = _firms(baseline_t, slope, tax)
-    return _benchmark(e, s, t, _checked_cap(cap_t))
+    e, s, t, c = _firms(baseline_t, slope, tax, intercept)
+    return _benchmark(e, s, t - c, _checked_cap(cap_t), c)
 
 
 def least_cost(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.ArrayLike,
-               cap_t: float) -> Benchmark:
+               cap_t: float, *, intercept: npt.ArrayLike = 0.0) -> Benchmark:
     """Resource least cost of meeting a cap (Montgomery 1972).
 
     Minimises ``sum slope * a**2 / 2`` subject to ``sum a >= sum baseline_t - cap_t`` and
@@ -183,16 +193,17 @@ def least_cost(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.ArrayLi
         slope: marginal abatement cost slopes, yuan/t^2, > 0.
         tax: emission tax, yuan/t, >= 0, scalar or per firm; not used in the allocation.
         cap_t: permits available, t/yr.
+        intercept: MAC at zero abatement, yuan/t, >= 0, scalar or per firm.
 
     Returns:
         Shadow price of the cap (yuan/t), abatement (t/yr) and resource cost (yuan/yr).
     """
-    e, s, t = _firms(baseline_t, slope, tax)
-    return _benchmark(e, s, np.zeros_like(t), _checked_cap(cap_t))
+    e, s, _, c = _firms(baseline_t, slope, tax, intercept)
+    return _benchmark(e, s, -c, _checked_cap(cap_t), c)
 
 
 def command_and_control(baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
-                        cap_t: float) -> Benchmark:
+                        cap_t: float, *, intercept: npt.ArrayLike = 0.0) -> Benchmark:
     """Every firm cuts the same share of its baseline so total emissions equal the cap.
 
     Args:
@@ -205,13 +216,13 @@ def command_and_control(baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
         Highest marginal abatement cost reached (yuan/t), abatement (t/yr) and resource
         cost (yuan/yr).
     """
-    e, s, _ = _firms(baseline_t, slope, 0.0)
+    e, s, _, c = _firms(baseline_t, slope, 0.0, intercept)
     cap = _checked_cap(cap_t)
     total = float(e.sum())
     share = 0.0 if total == 0.0 else min(max(1.0 - cap / total, 0.0), 1.0)
     abatement = share * e
-    price = float(np.max(s * abatement, initial=0.0))
-    return Benchmark(price, _read_only(abatement), _resource_cost(s, abatement))
+    price = float(np.max(np.where(abatement > 0, c + s * abatement, 0.0), initial=0.0))
+    return Benchmark(price, _read_only(abatement), _resource_cost(s, abatement, c))
 
 
 def linked_outcome(regions: Mapping[str, RegionFirms], ratios: Mapping[tuple[str, str], float],
@@ -254,7 +265,8 @@ def linked_outcome(regions: Mapping[str, RegionFirms], ratios: Mapping[tuple[str
     caps = _linked_caps(markets, ratios, flow)
     own = {name: markets[name].curve.price(caps[name]) for name in markets}
     abatement = {name: markets[name].abatement(own[name]) for name in markets}
-    cost = sum(_resource_cost(markets[name].slope, abatement[name]) for name in markets)
+    cost = sum(_resource_cost(markets[name].slope, abatement[name], markets[name].intercept)
+               for name in markets)
     return LinkedBenchmark(_arbitraged(own, ratios, flow, quota_t), abatement, flow, cost)
 
 
@@ -304,13 +316,14 @@ class _Region:
     slope: FloatArray
     rule_tax: FloatArray
     cap_t: float
-    curve: _DemandCurve
+    curve: _DemandCurve | _KinkedCurve
+    intercept: FloatArray
 
     @classmethod
     def of(cls, firms: RegionFirms, least_cost: bool) -> _Region:
-        e, s, t = _firms(firms.baseline_t, firms.slope, firms.tax)
-        rule_tax = np.zeros_like(t) if least_cost else t
-        return cls(e, s, rule_tax, _checked_cap(firms.cap_t), _DemandCurve.of(e, s, rule_tax))
+        e, s, t, c = _firms(firms.baseline_t, firms.slope, firms.tax, firms.intercept)
+        rule_tax = -c if least_cost else t - c
+        return cls(e, s, rule_tax, _checked_cap(firms.cap_t), _curve(e, s, rule_tax), c)
 
     def abatement(self, price: float) -> FloatArray:
         return _read_only(_abate(price, self.baseline_t, self.slope, self.rule_tax))
@@ -405,10 +418,48 @@ def _check_ratios(names: list[str], ratios: Mapping[tuple[str, str], float]) -> 
 
 
 def _benchmark(baseline_t: FloatArray, slope: FloatArray, rule_tax: FloatArray,
-               cap_t: float) -> Benchmark:
-    price = _DemandCurve.of(baseline_t, slope, rule_tax).price(cap_t)
+               cap_t: float, intercept: FloatArray) -> Benchmark:
+    price = _curve(baseline_t, slope, rule_tax).price(cap_t)
     abatement = _abate(price, baseline_t, slope, rule_tax)
-    return Benchmark(price, _read_only(abatement), _resource_cost(slope, abatement))
+    return Benchmark(price, _read_only(abatement), _resource_cost(slope, abatement, intercept))
+
+
+def _curve(baseline_t: FloatArray, slope: FloatArray,
+           rule_tax: FloatArray) -> _DemandCurve | _KinkedCurve:
+    """The aggregate demand curve: the fast one when every firm abates from price 0 on."""
+    if np.any(rule_tax < 0.0):
+        return _KinkedCurve(baseline_t, slope, rule_tax)
+    return _DemandCurve.of(baseline_t, slope, rule_tax)
+
+
+@dataclass(frozen=True, slots=True)
+class _KinkedCurve:
+    """Demand ``sum clip(e - (p + t) / s, 0, e)`` when some firms start abating only above
+    a positive price ``-t`` (an intercept above the tax). Piecewise linear between the
+    sorted knots ``-t`` and ``s e - t``, so the price is exact on its segment."""
+
+    baseline_t: FloatArray
+    slope: FloatArray
+    rule_tax: FloatArray
+
+    def demand(self, price: float) -> float:
+        return float(np.sum(self.baseline_t - _abate(price, self.baseline_t, self.slope,
+                                                      self.rule_tax)))
+
+    def price(self, cap_t: float) -> float:
+        """Smallest price >= 0 with demand <= cap_t, or the full-abatement price if
+        cap_t <= 0."""
+        full = self.slope * self.baseline_t - self.rule_tax
+        if cap_t <= 0.0:
+            return max(float(np.max(full, initial=0.0)), 0.0)
+        if self.demand(0.0) <= cap_t:
+            return 0.0
+        knots = np.unique(np.concatenate(([0.0], -self.rule_tax, full)))
+        knots = knots[knots >= 0.0]
+        at = np.array([self.demand(float(k)) for k in knots])
+        k = int(np.argmax(at <= cap_t))
+        lo, hi = float(knots[k - 1]), float(knots[k])
+        return lo + float((at[k - 1] - cap_t) * (hi - lo) / (at[k - 1] - at[k]))
 
 
 def _abate(price: float, baseline_t: FloatArray, slope: FloatArray,
@@ -416,8 +467,9 @@ def _abate(price: float, baseline_t: FloatArray, slope: FloatArray,
     return np.clip((price + rule_tax) / slope, 0.0, baseline_t)
 
 
-def _firms(baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
-           tax: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _firms(baseline_t: npt.ArrayLike, slope: npt.ArrayLike, tax: npt.ArrayLike,
+           intercept: npt.ArrayLike = 0.0
+           ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Firm columns as 1-D float arrays of one length; raises ValueError if invalid."""
     e = np.atleast_1d(np.asarray(baseline_t, dtype=np.float64))
     s = np.atleast_1d(np.asarray(slope, dtype=np.float64))
@@ -432,7 +484,13 @@ def _firms(baseline_t: npt.ArrayLike, slope: npt.ArrayLike,
         raise ValueError("slope must be finite and > 0")
     if not np.all(np.isfinite(t) & (t >= 0.0)):
         raise ValueError("tax must be finite and >= 0")
-    return e, s, t
+    c = np.asarray(intercept, dtype=np.float64)
+    if c.ndim > 1 or c.size not in (1, e.size):
+        raise ValueError(f"intercept must be a scalar or one per firm, got shape {c.shape}")
+    c = np.broadcast_to(c, e.shape).copy()
+    if not np.all(np.isfinite(c) & (c >= 0.0)):
+        raise ValueError("intercept must be finite and >= 0")
+    return e, s, t, c
 
 
 def _checked_price(price: float) -> float:
@@ -452,8 +510,10 @@ def _suffix_sums(values: FloatArray) -> FloatArray:
     return np.concatenate([np.cumsum(values[::-1])[::-1], [0.0]])
 
 
-def _resource_cost(slope: FloatArray, abatement: FloatArray) -> float:
-    return float(np.sum(slope * abatement**2) / 2.0)
+def _resource_cost(slope: FloatArray, abatement: FloatArray,
+                   intercept: FloatArray | float = 0.0) -> float:
+    # The quadratic part as before intercepts, so a run without them gives the same bits.
+    return float(np.sum(slope * abatement**2) / 2.0 + np.sum(intercept * abatement))
 
 
 def _read_only(values: FloatArray) -> FloatArray:

@@ -1,15 +1,18 @@
 """Firms as numpy columns, and the pure economics of their decisions.
 
 A firm emits several pollutants. For each, its cost of abating ``a`` tonnes a year is
-quadratic, ``C(a) = slope * a**2 / 2``, so its marginal abatement cost (MAC) is
-``slope * a``. Every tonne still emitted pays the environmental protection tax, so abatement
-saves ``tax`` a tonne: a firm abates ``tax / slope`` tonnes even with no cap, and a permit is
-worth ``slope * a - tax`` at the margin, never more than the penalty for lacking it.
+``C(a) = intercept * a + slope * a**2 / 2``, so its marginal abatement cost (MAC) is
+``intercept + slope * a`` (the intercept, 0 by default, is what the first tonne costs).
+Every tonne still emitted pays the environmental protection tax, so abatement saves ``tax``
+a tonne: a firm abates ``(tax - intercept) / slope`` tonnes (if positive) even with no cap,
+and a permit is worth ``intercept + slope * a - tax`` at the margin, never more than the
+penalty for lacking it. The decisions below therefore take ``net_tax = tax - intercept``
+where the formulas of a zero intercept take ``tax``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import overload
 
 import numpy as np
@@ -38,6 +41,7 @@ class Firms:
         output_sigma: yearly standard deviation of the log output shock, shape (n,).
         profit_yuan: yearly operating cash flow before environmental costs at normal
             output, yuan, shape (n,); it scales with the year's output.
+        intercept: MAC at zero abatement, yuan/t, shape (n, P), >= 0; zeros if not given.
     """
 
     ids: tuple[str, ...]
@@ -51,14 +55,19 @@ class Firms:
     strategy: np.ndarray
     output_sigma: np.ndarray
     profit_yuan: np.ndarray
+    intercept: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def __post_init__(self) -> None:
         n, p = len(self.ids), len(self.pollutants)
-        for name in ("baseline_t", "slope", "tax"):
+        if self.intercept.size == 0:
+            self.intercept = np.zeros((n, p))
+        for name in ("baseline_t", "slope", "tax", "intercept"):
             if getattr(self, name).shape != (n, p):
                 raise ValueError(f"{name} must have shape ({n}, {p})")
         if np.any(self.slope <= 0):
             raise ValueError("slope must be positive")
+        if np.any(self.intercept < 0):
+            raise ValueError("intercept must be >= 0")
         self.current_t = self.baseline_t.copy()
         self.current_output = self.output.copy()
         # Environmental credit score (agents.ratings) and whether the firm has defaulted.
@@ -86,6 +95,12 @@ class Firms:
         ``share`` for the rest of the year."""
         self.current_t[hit] *= 1 - share
         self.current_output[hit] *= 1 - share
+        self.version += 1
+
+    def scale_profit(self, hit: np.ndarray, factor: float) -> None:
+        """The ``hit`` firms' operating cash flow at normal output is multiplied by
+        ``factor`` from now on (a cost that scales with output, such as a carbon price)."""
+        self.profit_yuan[hit] *= factor
         self.version += 1
 
     def cut_slope(self, firm: int, share: float) -> None:
@@ -116,17 +131,25 @@ class Firms:
     def pollutant(self, name: str) -> int:
         return self.pollutants.index(name)
 
+    @property
+    def net_tax(self) -> np.ndarray:
+        """``tax - intercept``: what the decision rules take for the tax (module docstring)."""
+        net: np.ndarray = self.tax - self.intercept
+        return net
+
 
 @overload
-def abatement_cost(slope: np.ndarray, abatement_t: np.ndarray | float) -> np.ndarray: ...
+def abatement_cost(slope: np.ndarray, abatement_t: np.ndarray | float,
+                   intercept: np.ndarray | float = ...) -> np.ndarray: ...
 @overload
-def abatement_cost(slope: float, abatement_t: np.ndarray) -> np.ndarray: ...
+def abatement_cost(slope: float, abatement_t: np.ndarray,
+                   intercept: np.ndarray | float = ...) -> np.ndarray: ...
 @overload
-def abatement_cost(slope: float, abatement_t: float) -> float: ...
-def abatement_cost(slope: np.ndarray | float, abatement_t: np.ndarray | float
-                   ) -> np.ndarray | float:
-    """Resource cost of abating, yuan."""
-    return slope * np.square(abatement_t) / 2
+def abatement_cost(slope: float, abatement_t: float, intercept: float = ...) -> float: ...
+def abatement_cost(slope: np.ndarray | float, abatement_t: np.ndarray | float,
+                   intercept: np.ndarray | float = 0.0) -> np.ndarray | float:
+    """Resource cost of abating, ``intercept * a + slope * a**2 / 2``, yuan."""
+    return slope * np.square(abatement_t) / 2 + intercept * abatement_t
 
 
 def permit_value(slope: float, tax: float, need_t: float, tonnes: float, penalty: float
@@ -137,9 +160,14 @@ def permit_value(slope: float, tax: float, need_t: float, tonnes: float, penalty
     holdings). Buying moves the position to ``need_t - tonnes``, selling to ``need_t +
     tonnes``; pass the midpoint of the lot in question (positive when buying the k-th lot,
     negative when selling it). The value is the MAC there net of the tax the abatement
-    saves, floored at zero and capped at the penalty a missing permit would cost.
+    saves, floored at zero and capped at the penalty a missing permit would cost. ``tax``
+    is net of the MAC intercept (``tax - intercept``); at a position that needs no
+    abatement the permit is worth nothing, whatever the intercept.
     """
-    value = slope * (need_t - tonnes) - tax
+    abated = need_t - tonnes
+    if abated <= 0.0:
+        return 0.0
+    value = slope * abated - tax
     # min(max(value, 0.0), penalty) without the builtin calls: this runs for every quote.
     value = 0.0 if 0.0 > value else value
     return penalty if penalty < value else value
@@ -152,7 +180,7 @@ def true_up_abatement(slope: np.ndarray, tax: np.ndarray, emissions_t: np.ndarra
 
     It abates what its holdings do not cover, unless the MAC would pass the penalty plus
     the tax (then it pays the penalty on the rest), and never less than what the tax alone
-    makes worthwhile. Where ``plan_t`` is given (not NaN) that choice stands instead.
+    makes worthwhile. With a MAC intercept pass the net tax, ``tax - intercept``. Where ``plan_t`` is given (not NaN) that choice stands instead.
     """
     needed = emissions_t - holdings_t
     worth_it = (penalty + tax) / slope

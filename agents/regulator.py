@@ -34,6 +34,8 @@ class RegulatorRules:
         penalty_multiple: fine per missing tonne as a multiple of the market price.
         reserve_yuan_per_t: by pollutant, the auction's reserve price.
         cut_next_allocation: take a shortfall off next year's free allocation.
+        own_allocation_t: by pollutant, firm account -> its own yearly free allocation, t,
+            out of the cap; the region's other firms share what is left by the rule.
     """
 
     region: str
@@ -43,6 +45,7 @@ class RegulatorRules:
     penalty_multiple: float
     reserve_yuan_per_t: dict[str, float]
     cut_next_allocation: bool = True
+    own_allocation_t: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def account(self) -> str:
@@ -75,19 +78,38 @@ class Regulator:
     registry: Registry
     members: np.ndarray = field(init=False)
     cap_scale: float = field(init=False)
+    firm_scale: dict[str, np.ndarray] = field(init=False)
     shortfall_t: dict[str, np.ndarray] = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = np.flatnonzero(self.firms.region == self.rules.region)
         self.cap_scale = 1.0  # a stress test may tighten every cap from a date on
+        # a government may tighten some firms' share of some caps (agents.response)
+        self.firm_scale = {p: np.ones(len(self.members)) for p in self.firms.pollutants}
         self.shortfall_t = {p: np.zeros(len(self.members)) for p in self.firms.pollutants}
 
     def cap_t(self, pollutant: str, year_index: int) -> float:
         """The region's cap for a pollutant in a year, t."""
         j = self.firms.pollutant(pollutant)
-        historic: float = self.firms.baseline_t[self.members, j].sum()
+        # a product then a sum, as the plain sum was: untouched scales change no bit
+        historic = float((self.firms.baseline_t[self.members, j]
+                          * self.firm_scale[pollutant]).sum())
         share = self.rules.cap_share[pollutant] * (1 - self.rules.cap_decline * year_index)
         return max(0.0, historic * share * self.cap_scale)
+
+    def tighten(self, firms: np.ndarray, pollutants: list[str], share: float) -> None:
+        """Cut the listed firms' part of the caps of ``pollutants`` by ``share`` from the
+        next allocation on: the region's cap falls by that part, and under free or
+        benchmark allocation so do those firms' allocations (others keep theirs).
+
+        Args:
+            firms: indices into the world's firms; non-members are ignored.
+            pollutants: the pollutants whose caps are cut.
+            share: the cut, 0 to 1.
+        """
+        mine = np.isin(self.members, firms)
+        for p in pollutants:
+            self.firm_scale[p][mine] *= 1 - share
 
     def allocation_t(self, pollutant: str, year_index: int) -> np.ndarray:
         """Free allocation of each member firm, t (zero under auction)."""
@@ -99,11 +121,22 @@ class Regulator:
         else:
             weight = self.firms.current_output[self.members] * _sector_benchmark(
                 self.firms, self.members, j)
-        total = weight.sum()
-        shares = weight / total if total > 0 else np.zeros_like(weight)
-        allocation: np.ndarray = self.cap_t(pollutant, year_index) * shares
+        weight = weight * self.firm_scale[pollutant]
+        allocation = self._share_out(self.cap_t(pollutant, year_index), weight, pollutant)
         if self.rules.cut_next_allocation:
             allocation = np.maximum(0.0, allocation - self.shortfall_t[pollutant])
+        return allocation
+
+    def _share_out(self, cap_t: float, weight: np.ndarray, pollutant: str) -> np.ndarray:
+        """The cap by weight, after the firms with an allocation of their own have it."""
+        own_t = self.rules.own_allocation_t.get(pollutant, {})
+        own = np.array([own_t.get(self.firms.ids[i], np.nan) for i in self.members])
+        listed = ~np.isnan(own)
+        rest = np.where(listed, 0.0, weight)
+        left = max(0.0, cap_t - float(own[listed].sum())) if listed.any() else cap_t
+        total = rest.sum()
+        shares = rest / total if total > 0 else np.zeros_like(rest)
+        allocation: np.ndarray = np.where(listed, own, left * shares)
         return allocation
 
     def allocate(self, market: Market, pollutant: str, year_index: int, issuer: str
@@ -146,8 +179,9 @@ class Regulator:
         held_t = held.sum(axis=1) / scale
         emissions_before = f.current_t[self.members, j]
         slope, tax = f.slope[self.members, j], f.tax[self.members, j]
+        intercept = f.intercept[self.members, j]
         penalty = rules.penalty_multiple * price_yuan_per_t
-        abated = true_up_abatement(slope, tax, emissions_before, held_t,
+        abated = true_up_abatement(slope, tax - intercept, emissions_before, held_t,
                                    np.full_like(slope, penalty),
                                    f.abatement_plan_t[self.members, j])
         emissions = emissions_before - abated
@@ -156,7 +190,7 @@ class Regulator:
         for k, account in enumerate(ids):
             surrendered[k] = self._surrender(account, symbols, held[k], int(due_units[k]))
         shortfall = np.maximum(0, due_units - surrendered) / scale
-        cost = abatement_cost(slope, abated)
+        cost = abatement_cost(slope, abated, intercept)
         env_tax = tax * emissions
         fine = penalty * shortfall
         unpaid = np.array([pay_costs(reg, a, rules.account, c, t + p, "true-up")

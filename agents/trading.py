@@ -67,14 +67,18 @@ class _Position:
         """How many lots, up to ``lots``, are each worth at least ``price`` yuan/t."""
         if price > self.penalty or self.buy_value(1) < price:
             return 0
-        k = int((self.need_t - (price + self.tax) / self.slope) / self.lot_t + 0.5)
+        # Abatement where the MAC meets the price; never below none (a MAC intercept above
+        # the price and the tax means buying everything the firm emits, no more).
+        abate = max(0.0, (price + self.tax) / self.slope)
+        k = int((self.need_t - abate) / self.lot_t + 0.5)
         return max(1, min(self.lots, k))
 
     def lots_worth_selling(self, price: float) -> int:
         """How many lots, up to ``lots`` and what is held, are each worth at most ``price``."""
         if not self.sellable or self.sell_value(1) > price:
             return 0
-        k = int(((price + self.tax) / self.slope - self.need_t) / self.lot_t + 0.5)
+        abate = max(0.0, (price + self.tax) / self.slope)
+        k = int((abate - self.need_t) / self.lot_t + 0.5)
         return max(1, min(self.lots, self.sellable, k))
 
 
@@ -82,6 +86,13 @@ class _Position:
 class _Option:
     market: Market
     ratio: float  # own-region tonnes received per tonne bought
+    cross_border: bool = False
+
+    def room(self, lots: int) -> int:
+        """How many of ``lots`` this market takes from the firm now: all at home, at most
+        what is left of the cross-border quota across the border."""
+        left = self.market.quota_left
+        return lots if not self.cross_border or left is None else max(0, min(lots, left))
 
 
 class Traders:
@@ -211,6 +222,7 @@ class Traders:
         lot_t = instrument.lot_quantity
         penalty_ref = instrument.yuan(primary.reference_ticks) / lot_t
         steps = self.behaviour.auction_steps
+        net_tax = f.net_tax
         for firm in np.flatnonzero(self._emits[:, pollutant]):
             region = f.region[firm]
             if STRATEGIES[f.strategy[firm]] == "manual":
@@ -222,7 +234,7 @@ class Traders:
             lots = int(need_t / steps / lot_t)
             penalty = self.behaviour.penalty_multiple[region] * penalty_ref
             for k in range(steps if lots > 0 else 0):
-                value = permit_value(f.slope[firm, pollutant], f.tax[firm, pollutant], need_t,
+                value = permit_value(f.slope[firm, pollutant], net_tax[firm, pollutant], need_t,
                                      (k + 0.5) * lots * lot_t, penalty)
                 ticks = math.floor(value * lot_t * 100 / instrument.tick_fen)
                 if ticks <= 0:
@@ -242,7 +254,7 @@ class Traders:
         """
         ask, best = _best_ask(options)
         if best is not None:
-            take = pos.lots_worth_buying(ask)
+            take = best.room(pos.lots_worth_buying(ask))
             bid = _bid_ticks(best.market, pos.buy_value(take) * best.ratio) if take else None
             if bid is not None:
                 return [(best.market, Side.BUY, take, bid)]
@@ -270,12 +282,15 @@ class Traders:
         rng = self.rng
         if rng.random() < 0.5 or not pos.sellable:
             option = options[rng.integers(len(options))]
+            if not option.room(pos.lots):  # the quota is used up: bid at home instead
+                option = options[0]
+            lots = option.room(pos.lots)
             band = option.market.band()
-            value = pos.buy_value(pos.lots)
+            value = pos.buy_value(lots)
             limit = _bid_ticks(option.market, value * option.ratio)
-            if band is None or limit is None or value <= 0:
+            if band is None or limit is None or value <= 0 or not lots:
                 return []
-            return [(option.market, Side.BUY, pos.lots, int(rng.integers(band[0], limit + 1)))]
+            return [(option.market, Side.BUY, lots, int(rng.integers(band[0], limit + 1)))]
         give = min(pos.lots, pos.sellable)
         band = home.band()
         floor = _ask_ticks(home, pos.sell_value(give))
@@ -293,7 +308,7 @@ class Traders:
         self._current = f.current_t.tolist()
         self._baseline = f.baseline_t.tolist()
         self._slope = f.slope.tolist()
-        self._tax = f.tax.tolist()
+        self._tax = f.net_tax.tolist()  # tax less the MAC intercept (agents.firms)
         self._region = f.region.tolist()
         self._strategy = [STRATEGIES[k] for k in f.strategy.tolist()]
 
@@ -309,23 +324,33 @@ class Traders:
         return menu
 
     def _find_markets(self, product: str, region: str) -> tuple[Market | None, list[_Option]]:
-        home, options = None, []
+        home: Market | None = None
+        options: list[_Option] = []
         for market in self.venue.markets.values():
             if market.instrument.product != product:
                 continue
             access = market.access.get(region)
             if access is None or not access.may_buy:
                 continue
-            options.append(_Option(market, access.ratio if access.cross_border else 1.0))
+            option = _Option(market, access.ratio if access.cross_border else 1.0,
+                             access.cross_border)
             if access.may_sell:
                 home = market
+                options.insert(0, option)  # the home market first
+            else:
+                options.append(option)
         return home, options
 
 
 def _best_ask(options: list[_Option]) -> tuple[float, _Option | None]:
-    """The lowest effective ask and the first option offering it; None without options."""
+    """The lowest effective ask and the first option offering it; None without options.
+
+    A cross-border market whose quota is used up is no option: an order there would be
+    refused, and the firm should bid at home instead."""
     best, lowest = None, math.inf
     for option in options:
+        if not option.room(1):
+            continue
         ask = _effective_ask(option)
         if best is None or ask < lowest:
             best, lowest = option, ask

@@ -6,6 +6,10 @@
   region's book, and what they buy is converted into their own region's rights at the
   trading ratio of that direction (for a river, the transfer coefficient), within an optional
   yearly quota of cross-border lots per book. Sellers sell at home.
+
+Ratios are data here: the exchange knows nothing of rivers or airsheds. A design carries one
+map of ratios for every product and, optionally, a map per product that replaces it (water
+pollutants at river transfer coefficients, air pollutants within an airshed).
 """
 
 from __future__ import annotations
@@ -31,11 +35,18 @@ class MarketDesign:
         quota_units_per_year: for ``linked``, the most registry units of each product that
             may cross the border into each book per year (None: no quota); each book counts
             it in its own lots.
+        product_ratios: for ``linked``, ratios of one product by ``(seller_zone,
+            buyer_region)``; a product listed here uses its own map instead of ``ratios``.
     """
 
     kind: Literal["autarky", "integrated", "linked"]
     ratios: dict[tuple[str, str], float] = field(default_factory=dict)
     quota_units_per_year: int | None = None
+    product_ratios: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+
+    def ratios_for(self, product: str) -> dict[tuple[str, str], float]:
+        """The trading ratios of one product, by ``(seller_zone, buyer_region)``."""
+        return self.product_ratios.get(product, self.ratios)
 
     def zones(self, regions: Sequence[str]) -> list[str]:
         """Zones that issue rights: one per region, or the single basin zone."""
@@ -81,8 +92,9 @@ def build_markets(design: MarketDesign, product: Product, vintage: int, regions:
         access = {zone: Access()} if zone != BASIN else {r: Access() for r in regions}
         quota = None
         if design.kind == "linked":
+            ratios = design.ratios_for(product.name)
             for region in regions:
-                ratio = design.ratios.get((zone, region))
+                ratio = ratios.get((zone, region))
                 if region != zone and ratio is not None:
                     access[region] = Access(may_sell=False, deliver_as=instruments[region],
                                             ratio=ratio)

@@ -294,6 +294,9 @@ def _add_compare(commands: Commands) -> None:
     _add_overrides(parser)
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an earlier report in DIR")
+    parser.add_argument("--reference", metavar="NAME",
+                        help="scenario name the differences are taken against "
+                        "(default: the first)")
     parser.set_defaults(handler=_compare)
 
 
@@ -306,7 +309,8 @@ def _compare(args: argparse.Namespace) -> int:
     stems = [Path(s).stem for s in args.scenarios]
     out = args.out or Path("runs") / ("compare-" + "-".join(stems))
     seeds = list(range(args.seed, args.seed + args.seeds))
-    report = compare(args.scenarios, seeds, out, args.set, args.workers, args.overwrite)
+    report = compare(args.scenarios, seeds, out, args.set, args.workers, args.overwrite,
+                     args.reference)
     print(f"report written to {report}")
     return 0
 

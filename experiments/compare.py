@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["KPI_LABELS", "Comparison", "compare", "render_comparison", "run_comparison"]
+__all__ = ["GAINS_LABELS", "KPI_LABELS", "MIN_SEEDS", "Comparison", "compare",
+           "paired_summary", "render_comparison", "run_comparison", "seeds_warning"]
 
 KPI_LABELS: dict[str, tuple[str, str]] = {
     "abatement_cost_yuan": ("Abatement cost of all firms", "m yuan"),
@@ -50,14 +51,31 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
                                      "paid)", "m yuan"),
     "central_topup_yuan": ("Central top-up", "m yuan"),
     "cost_per_index_reduction_yuan": ("Abatement cost per unit of index lowered", "m yuan"),
+    "border_months_met_share": ("Months meeting the class standard at the judged sections",
+                                "share"),
 }
 """KPIs of the report's table, with a plain label and the unit shown."""
+
+GAINS_LABELS: dict[str, tuple[str, str]] = {
+    f"{region}_{key}": (f"{name}: {label}", "m yuan")
+    for region, name in (("guangan", "Guang'an"), ("changshou", "Changshou"))
+    for key, label in (
+        ("fiscal_balance_yuan", "net fiscal balance"),
+        ("tax_revenue_yuan", "environmental-tax revenue"),
+        ("compensation_net_yuan", "compensation received less paid"),
+        ("abatement_spending_yuan", "abatement spending"),
+        ("central_transfers_yuan", "central transfers"),
+        ("firms_compliance_cost_yuan", "firms' compliance cost"))}
+"""Who gains and who pays: per government and region, summed over the run's years."""
+
+MIN_SEEDS = 10
+"""Below this many seeds the report warns that its intervals are wide and unstable."""
 
 _UPSTREAM, _POOL = "gov:guangan", "pool:compensation"
 
 _MILLIONS = {"abatement_cost_yuan", "transfers_to_upstream_yuan",
              "transfers_to_downstream_yuan", "central_topup_yuan",
-             "cost_per_index_reduction_yuan"}
+             "cost_per_index_reduction_yuan", *GAINS_LABELS}
 
 
 @dataclass
@@ -136,13 +154,16 @@ def _run_one(scenario_json: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame,
 
 
 def _net_to_upstream(comp: pd.DataFrame) -> dict[int, float]:
-    """Per year, what Changshou's money gave Guang'an (the upstream government), net:
-    direct payments both ways, and through a pool Guang'an's payout less its contribution
-    and its share of the central top-up."""
+    """Per year, what others' money gave Guang'an (the upstream government), net: direct
+    payments both ways (the central budget's too where it is a section's party), and
+    through a pool Guang'an's payout less its contribution and its share of the central
+    top-up. Top-ups (central payments for no section) are left out."""
     out = {}
     for year, rows in comp.groupby("year"):
         amount = rows["amount_yuan"]
-        direct = rows["payer"].str.startswith("gov:") & rows["payee"].str.startswith("gov:")
+        section = rows["section"].fillna("").astype(str) != ""
+        direct = section | (rows["payer"].str.startswith("gov:")
+                            & rows["payee"].str.startswith("gov:"))
         net = (amount[direct & (rows["payee"] == _UPSTREAM)].sum()
                - amount[direct & (rows["payer"] == _UPSTREAM)].sum())
         payout = rows["payer"] == _POOL
@@ -157,20 +178,51 @@ def _net_to_upstream(comp: pd.DataFrame) -> dict[int, float]:
 
 
 def kpi_summary(kpis: pd.DataFrame, scenarios: Sequence[str]) -> pd.DataFrame:
-    """Mean and 95 % interval of each KPI of :data:`KPI_LABELS` by scenario: columns
-    ``kpi, scenario, mean, low, high``."""
+    """Mean and 95 % interval of each KPI of :data:`KPI_LABELS` and :data:`GAINS_LABELS`
+    by scenario: columns ``kpi, scenario, mean, low, high``."""
     rows = []
-    for kpi in KPI_LABELS:
+    for kpi in (*KPI_LABELS, *GAINS_LABELS):
         for name in scenarios:
             values = kpis.loc[kpis["scenario"] == name, kpi].astype(float)
             rows.append((kpi, name, *mean_ci(values)))
     return pd.DataFrame(rows, columns=["kpi", "scenario", "mean", "low", "high"])
 
 
-def render_comparison(comparison: Comparison) -> str:
+def paired_summary(kpis: pd.DataFrame, scenarios: Sequence[str], reference: str
+                   ) -> pd.DataFrame:
+    """Each scenario's difference from ``reference``, seed by seed (common random
+    numbers), with a 95 % interval: columns ``kpi, scenario, n, mean, low, high``. Seeds
+    missing from either scenario are left out."""
+    base = kpis[kpis["scenario"] == reference].set_index("seed")
+    rows = []
+    for kpi in (*KPI_LABELS, *GAINS_LABELS):
+        for name in scenarios:
+            if name == reference:
+                continue
+            ours = kpis[kpis["scenario"] == name].set_index("seed")[kpi].astype(float)
+            diff = (ours - base[kpi].astype(float)).dropna()
+            rows.append((kpi, name, len(diff), *mean_ci(diff)))
+    return pd.DataFrame(rows, columns=["kpi", "scenario", "n", "mean", "low", "high"])
+
+
+def seeds_warning(seeds: int) -> str:
+    """A plain warning when ``seeds`` is too few for the intervals shown ('' if enough)."""
+    if seeds < 2:
+        return ("Warning: one seed gives no interval at all; the differences shown may be "
+                "luck. Run with --seeds 10 or more.")
+    if seeds < MIN_SEEDS:
+        return (f"Warning: only {seeds} seeds; the intervals are wide and themselves "
+                f"uncertain, and a difference whose interval includes 0 is not shown to "
+                f"exist. Use at least {MIN_SEEDS} seeds before drawing conclusions.")
+    return ""
+
+
+def render_comparison(comparison: Comparison, reference: str | None = None) -> str:
     """The report as one HTML page with its plots embedded as base64 PNGs."""
     names = list(comparison.scenarios)
+    reference = reference or names[0]
     summary = kpi_summary(comparison.kpis, names)
+    gains = _gains_html(comparison, names, reference, summary)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = []
     for kpi, (label, unit) in KPI_LABELS.items():
@@ -189,7 +241,7 @@ def render_comparison(comparison: Comparison) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Scenario comparison</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}
-th:first-child{{text-align:left}}img{{max-width:100%}}.note{{color:#555}}</style></head>
+th:first-child{{text-align:left}}img{{max-width:100%}}.note{{color:#555}}.warning{{color:#a00}}</style></head>
 <body><h1>Scenario comparison</h1>
 <p>Each scenario ran with the same seeds ({seeds}), so differences come from the scenarios
 and not from luck. Each cell shows the mean over the seeds and, in brackets, the range where
@@ -197,21 +249,27 @@ the true mean lies with 95 % confidence (it narrows with more seeds).</p>
 <ul>{listing}</ul>
 <h2>Headline results</h2>
 <table><tr><th>result</th><th>unit</th>{head}</tr>{''.join(body)}</table>
-<p class="note">The water-quality index is the Xin'an river index at the sections where the
-river leaves Guang'an for Changshou: 0.85 times the mean of each pollutant's concentration
-over its standard; at most 1 meets the target. Transfers count what one government's money
+<p class="note">The water-quality index is the Xin'an river index at the judged sections
+(by default where the rivers leave Guang'an): K0 times the weighted ratio of each
+pollutant's concentration to its baseline (the river before the run unless the scenario
+gives one); at most 1 meets the target. Months meeting the class standard judge each
+month's mean concentrations against the GB 3838-2002 limits. Transfers count what one government's money
 gave the other, net of what came back in the same year (through a pool, after each side's
 contribution); central top-ups are shown apart.</p>
+{gains}
 {figures}</body></html>
 """
 
 
 def compare(refs: Sequence[str], seeds: Sequence[int], out: Path | str,
-            overrides: Sequence[str] = (), workers: int = 1, overwrite: bool = False) -> Path:
-    """Run the comparison and write ``report.html`` and ``kpis.csv`` under ``out``.
+            overrides: Sequence[str] = (), workers: int = 1, overwrite: bool = False,
+            reference: str | None = None) -> Path:
+    """Run the comparison and write ``report.html`` and ``kpis.csv`` under ``out``;
+    differences are against ``reference`` (a scenario name; default the first).
 
     Raises:
         OutputExists: ``out`` already holds a report and ``overwrite`` is not set.
+        ExperimentError: ``reference`` is not one of the scenarios' names.
     """
     out = Path(out)
     report = out / "report.html"
@@ -219,17 +277,59 @@ def compare(refs: Sequence[str], seeds: Sequence[int], out: Path | str,
         raise OutputExists(f"{report} exists already; choose another output directory or "
                            "overwrite it")
     comparison = run_comparison(refs, seeds, overrides, workers)
+    if reference is not None and reference not in comparison.scenarios:
+        from experiments.spec import ExperimentError
+        raise ExperimentError(f"compare --reference: {reference!r} is not one of the "
+                              f"scenarios ({', '.join(comparison.scenarios)})")
     out.mkdir(parents=True, exist_ok=True)
     comparison.kpis.to_csv(out / "kpis.csv", index=False)
-    report.write_text(render_comparison(comparison), encoding="utf-8")
+    report.write_text(render_comparison(comparison, reference), encoding="utf-8")
     return report
 
 
-def _cell(mean: float, low: float, high: float, kpi: str) -> str:
+def _gains_html(comparison: Comparison, names: list[str], reference: str,
+                summary: pd.DataFrame) -> str:
+    """Who gains and who pays, then every KPI's difference from the reference scheme."""
+    warning = seeds_warning(len(comparison.seeds))
+    note = f'<p class="warning"><b>{html.escape(warning)}</b></p>' if warning else ""
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    rows = []
+    for kpi, (label, unit) in GAINS_LABELS.items():
+        cells = []
+        for name in names:
+            row = summary[(summary["kpi"] == kpi) & (summary["scenario"] == name)].iloc[0]
+            cells.append(f"<td>{_cell(row['mean'], row['low'], row['high'], kpi)}</td>")
+        rows.append(f"<tr><th>{html.escape(label)}</th><td>{unit}</td>{''.join(cells)}</tr>")
+    diffs = paired_summary(comparison.kpis, names, reference)
+    others = [n for n in names if n != reference]
+    drows = []
+    for kpi, (label, unit) in {**KPI_LABELS, **GAINS_LABELS}.items():
+        cells = []
+        for name in others:
+            row = diffs[(diffs["kpi"] == kpi) & (diffs["scenario"] == name)].iloc[0]
+            text = _cell(row["mean"], row["low"], row["high"], kpi, signed=True)
+            if not math.isnan(row["low"]) and row["low"] <= 0 <= row["high"]:
+                text += " (not distinguishable from 0)"
+            cells.append(f"<td>{text}</td>")
+        drows.append(f"<tr><th>{html.escape(label)}</th><td>{unit}</td>{''.join(cells)}</tr>")
+    dhead = "".join(f"<th>{html.escape(n)}</th>" for n in others)
+    return f"""<h2>Who gains and who pays</h2>
+<p>Per government and region, summed over the run's years (balance: environmental tax,
+penalties, rights sold and compensation or central transfers received, less rights bought,
+compensation paid and abatement spending; the firms' compliance cost is their abatement,
+tax and penalties less their net receipts from trading).</p>{note}
+<table><tr><th>result</th><th>unit</th>{head}</tr>{''.join(rows)}</table>
+<h2>Differences from {html.escape(reference)}</h2>
+<p>Each scheme minus {html.escape(reference)}, seed by seed on the same seeds (common
+random numbers), with the 95 % interval of the mean difference.</p>{note}
+<table><tr><th>result</th><th>unit</th>{dhead}</tr>{''.join(drows)}</table>"""
+
+
+def _cell(mean: float, low: float, high: float, kpi: str, signed: bool = False) -> str:
     if math.isnan(mean):
         return "—"
     scale = 1e6 if kpi in _MILLIONS else 1.0
-    text = _number(mean / scale)
+    text = ("+" if signed and mean > 0 else "") + _number(mean / scale)
     if not math.isnan(low):
         text += f" [{_number(low / scale)}, {_number(high / scale)}]"
     return text

@@ -84,9 +84,14 @@ def abatement_curve(firm_years: pd.DataFrame, market_years: pd.DataFrame,
 def cross_border_flows(trades: pd.DataFrame) -> Figure:
     """Yearly volume sold across the border, bars by direction, one panel per product.
 
-    Volume is the traded quantity in the seller zone's unit, before any trading ratio.
+    Volume is the traded quantity in the seller zone's unit, before any trading ratio. A
+    trade crosses when buyer and seller are of different regions (in the integrated design
+    too); primary auctions allocate and do not count.
     """
-    cross = trades[trades["cross_border"].eq(True)]
+    cross = trades[trades["cross_border"].eq(True)
+                   | ((trades["buyer_region"] != trades["seller_region"])
+                      & trades["buyer_region"].ne("") & trades["seller_region"].ne("")
+                      & trades["kind"].ne("primary"))]
     products = sorted(cross["product"].dropna().unique())
     fig, axes = _figure("Cross-border volume by direction", len(products),
                         "no cross-border trades")

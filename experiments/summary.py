@@ -123,10 +123,15 @@ _KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
 
 _RIVER_KPIS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("index at the border (<= 1 meets)", "cross_border_index", _ratio),
-    ("samples meeting their class", "section_compliance_rate", _percent),
+    ("section-months meeting their class", "section_compliance_rate", _percent),
+    ("judged section-months meeting their class", "border_months_met_share", _percent),
     ("paid by Changshou to Guang'an", "transfers_to_upstream_yuan", _yuan),
     ("paid by Guang'an to Changshou", "transfers_to_downstream_yuan", _yuan),
     ("central top-up", "central_topup_yuan", _yuan),
+    ("Guang'an: compensation received less paid", "guangan_compensation_net_yuan", _yuan),
+    ("Guang'an: abatement spending", "guangan_abatement_spending_yuan", _yuan),
+    ("Guang'an: net fiscal balance", "guangan_fiscal_balance_yuan", _yuan),
+    ("Changshou: net fiscal balance", "changshou_fiscal_balance_yuan", _yuan),
     ("abatement cost per index-year", "cost_per_index_reduction_yuan", _yuan),
 )
 

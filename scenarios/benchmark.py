@@ -55,6 +55,8 @@ class YearInputs:
         design: the cross-border market design: zones, trading ratios.
         quota_t: for the linked design, the most seller-zone tonnes that may cross the
             border each way in the year; None for no quota.
+        pollutant: the pollutant, whose own trading ratios the design may carry.
+        intercept: each firm's MAC at zero abatement, yuan/t; None for zeros.
     """
 
     baseline_t: FloatArray
@@ -64,6 +66,8 @@ class YearInputs:
     supply_t: dict[str, float]
     design: MarketDesign
     quota_t: float | None = None
+    pollutant: str = ""
+    intercept: FloatArray | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -99,11 +103,13 @@ def compute_benchmark(inputs: YearInputs) -> YearBenchmark:
             design without exactly two regions.
     """
     e, s, tax, design = inputs.baseline_t, inputs.slope, inputs.tax, inputs.design
+    c = np.zeros_like(e) if inputs.intercept is None else inputs.intercept
     supply = inputs.supply_t
     masks = {r: inputs.region == r for r in supply}
     total = sum(supply.values())
-    regional = {r: market_outcome(e[m], s[m], tax[m], supply[r]) for r, m in masks.items()}
-    pooled = market_outcome(e, s, tax, total)
+    regional = {r: market_outcome(e[m], s[m], tax[m], supply[r], intercept=c[m])
+                for r, m in masks.items()}
+    pooled = market_outcome(e, s, tax, total, intercept=c)
     autarky_cost = sum(o.cost_yuan for o in regional.values())
     match design.kind:
         case "integrated":
@@ -113,15 +119,15 @@ def compute_benchmark(inputs: YearInputs) -> YearBenchmark:
             cost = autarky_cost
         case "linked":
             linked = linked_outcome(
-                {r: RegionFirms(e[m], s[m], tax[m], supply[r]) for r, m in masks.items()},
-                design.ratios, inputs.quota_t)
+                {r: RegionFirms(e[m], s[m], tax[m], supply[r], c[m]) for r, m in masks.items()},
+                design.ratios_for(inputs.pollutant), inputs.quota_t)
             prices, cost = dict(linked.price_yuan_per_t), linked.cost_yuan
     firm_price = np.zeros(len(e))
     for r, m in masks.items():
         firm_price[m] = prices[design.compliance_zone(r)]
     return YearBenchmark(inputs, prices, firm_price, cost, autarky_cost, pooled.cost_yuan,
-                         least_cost(e, s, tax, total).cost_yuan,
-                         command_and_control(e, s, total).cost_yuan)
+                         least_cost(e, s, tax, total, intercept=c).cost_yuan,
+                         command_and_control(e, s, total, intercept=c).cost_yuan)
 
 
 def year_inputs(world: World, year: int, pollutant: str) -> YearInputs:
@@ -140,7 +146,8 @@ def year_inputs(world: World, year: int, pollutant: str) -> YearInputs:
     return YearInputs(years.current_t[year][:, j].copy(), slope[:, j].copy(),
                       f.tax[:, j].copy(), f.region, _issued_t(world, year, pollutant),
                       years.design,
-                      None if quota is None else quota / product.scale)
+                      None if quota is None else quota / product.scale, pollutant,
+                      f.intercept[:, j].copy())
 
 
 def year_benchmark(world: World, year: int, pollutant: str) -> YearBenchmark:

@@ -13,8 +13,11 @@ import numpy as np
 import pandas as pd
 
 from agents import STRATEGIES, YearRecord
+from scenarios.ambient_tables import ambient_kpis, ambient_tables
 from scenarios.benchmark import year_benchmark
 from scenarios.credit_tables import credit_kpis, credit_tables
+from scenarios.flow_tables import crossing, flow_kpis, flow_tables
+from scenarios.fiscal_tables import fiscal_kpis, fiscal_tables
 from scenarios.forest_tables import forest_kpis, forest_tables
 from scenarios.results import RunResult, frame
 from scenarios.river_tables import river_kpis, river_tables
@@ -49,13 +52,19 @@ def collect(world: World, started: float) -> RunResult:
     firm_years = _firm_years(world, run_id, trades)
     market_years, bench = _market_years(world, run_id, daily, trades)
     tables = {"trades": trades, "market_daily": daily, "firm_years": firm_years,
-              "market_years": market_years, **credit_tables(world, run_id),
-              **river_tables(world, run_id), **water_tables(world, trades, run_id),
+              "market_years": market_years,
+              **flow_tables(trades, list(world.years.products), run_id),
+              **credit_tables(world, run_id),
+              **river_tables(world, run_id), **ambient_tables(world, run_id),
+              **water_tables(world, trades, run_id),
               **forest_tables(world, run_id)}
+    tables.update(fiscal_tables(world, tables, run_id))
     pollution = list(world.years.products)
     kpis = _kpis(world, run_id, trades[trades["product"].isin(pollution)],
                  daily[daily["product"].isin(pollution)], firm_years, market_years, bench)
-    for key, value in {**credit_kpis(world, tables), **river_kpis(world, tables),
+    for key, value in {**flow_kpis(tables["cross_border_flows"]),
+                       **credit_kpis(world, tables), **river_kpis(world, tables),
+                       **ambient_kpis(world, tables), **fiscal_kpis(tables),
                        **water_kpis(world, tables), **forest_kpis(world, tables)}.items():
         kpis[key] = value
     tables["kpis"] = kpis
@@ -165,7 +174,7 @@ def _kpis(world: World, run_id: str, trades: pd.DataFrame, daily: pd.DataFrame,
           firm_years: pd.DataFrame, market_years: pd.DataFrame, bench: dict[str, float]
           ) -> pd.DataFrame:
     listed = trades[trades["kind"].isin(["continuous", "auction"])]
-    cross = trades[trades["cross_border"]]
+    cross = trades[crossing(trades)]
     cost = float(firm_years["abatement_cost_yuan"].sum())
     returns = (daily.dropna(subset=["close_yuan"]).groupby("market")["close_yuan"]
                .apply(lambda s: np.log(s).diff().std()))

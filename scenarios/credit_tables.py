@@ -55,7 +55,9 @@ def credit_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, floa
     keys = ("banks", "loans_yuan", "green_loans_yuan", "green_loan_share",
             "changshou_green_loans_yuan", "npl_ratio", "green_npl_ratio", "credit_rationing",
             "over_borrowing_yuan", "credit_losses_yuan", "cross_region_lending_share",
-            "loan_defaults", "min_capital_ratio")
+            "loan_defaults", "min_capital_ratio", "firm_failures", "firm_cash_yuan",
+            "final_capital_ratio", "capital_shortfall_yuan", "credit_losses_changshou_yuan",
+            "credit_losses_guangan_yuan")
     if credit is None:
         return dict.fromkeys(keys, np.nan)
     months, loans, events = tables["bank_months"], tables["loans"], tables["credit_events"]
@@ -85,12 +87,43 @@ def credit_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, floa
         "credit_rationing": _ratio(requested - loans["principal_yuan"].sum(), requested),
         "over_borrowing_yuan": float(np.maximum(debt - ceiling, 0).sum()),
         "credit_losses_yuan": float(loans["loss_yuan"].sum()),
-        "cross_region_lending_share": _ratio(
-            loans.loc[loans["cross_region"].astype(bool), "principal_yuan"].sum(),
-            loans["principal_yuan"].sum()),
+        "cross_region_lending_share": _ratio(_cross_region_principal(world),
+                                             loans["principal_yuan"].sum()),
         "loan_defaults": int(defaulted.sum()),
         "min_capital_ratio": float(months["capital_ratio"].min()),
+        **_stress_kpis(world, last, events),
     }
+
+
+def _stress_kpis(world: World, last: pd.DataFrame, events: pd.DataFrame
+                 ) -> dict[str, float]:
+    """What a stress test moves: failures, the firms' cash at the end, the banks' capital
+    ratio at the end (all banks' capital over all their RWA), the capital they lack to
+    the floor (summed over banks short of it), and losses by the banks' region."""
+    credit = world.credit
+    assert credit is not None
+    floor = credit.policy.min_car
+    shortfall = np.maximum(floor * last["rwa_yuan"] - last["capital_yuan"], 0.0)
+    by_region = {r: float(v) for r, v in last.groupby("region")["losses_yuan"].sum().items()}
+    return {
+        "firm_failures": int((events["kind"] == "failure").sum()),
+        "firm_cash_yuan": sum(world.registry.cash(a) for a in world.firms.ids) / 100,
+        "final_capital_ratio": _ratio(last["capital_yuan"].sum(), last["rwa_yuan"].sum()),
+        "capital_shortfall_yuan": float(shortfall.sum()),
+        "credit_losses_changshou_yuan": by_region.get("changshou", 0.0),
+        "credit_losses_guangan_yuan": by_region.get("guangan", 0.0),
+    }
+
+
+def _cross_region_principal(world: World) -> float:
+    """Principal lent by banks of the other region than the borrower's, yuan: a
+    syndicated loan counts for the shares of its foreign lenders only."""
+    credit = world.credit
+    assert credit is not None
+    region = world.firms.region
+    return sum(ln.principal_fen / 100 * sum(
+        share for bank, share in ln.shares.items()
+        if credit.banks[bank].region != region[ln.borrower]) for ln in credit.loans)
 
 
 def _ratio(a: float, b: float) -> float:

@@ -40,9 +40,14 @@ def build_firms(scenario: Scenario, streams: Streams) -> tuple[Firms, np.ndarray
     for row in rows:
         if row["id"] in manual:
             row["strategy"] = "manual"
+        elif scenario.trading.frictionless:
+            row["strategy"] = "truthful"
     baseline = np.array([r["baseline"] for r in rows], dtype=float)
     mac10 = np.array([r["mac10"] for r in rows], dtype=float)
     slope = np.where(baseline > 0, _slope(mac10, np.where(baseline > 0, baseline, 1)), 1.0)
+    given = np.array([r.get("slope", [np.nan] * len(pollutants)) for r in rows], dtype=float)
+    slope = np.where(np.isnan(given), slope, given)
+    intercept = np.array([r["intercept"] for r in rows], dtype=float)
     tax = np.array([[scenario.pollutants[p].env_tax_yuan_per_t[r["region"]] if b > 0 else 0.0
                      for p, b in zip(pollutants, r["baseline"])] for r in rows])
     return Firms(
@@ -55,6 +60,7 @@ def build_firms(scenario: Scenario, streams: Streams) -> tuple[Firms, np.ndarray
         strategy=np.array([STRATEGIES.index(r["strategy"]) for r in rows], dtype=np.int64),
         output_sigma=np.array([r["output_sigma"] for r in rows], dtype=float),
         profit_yuan=np.array([r["profit"] for r in rows], dtype=float),
+        intercept=intercept,
     ), np.array([r["cash"] for r in rows], dtype=float)
 
 
@@ -108,6 +114,8 @@ def _drawn(scenario: Scenario, region: str, sector_name: str, count: int,
     return [{
         "id": f"{region[:2]}-{sector_name}-{k + 1:04d}", "region": region,
         "sector": sector_name, "baseline": baseline[k].tolist(), "mac10": mac10[k].tolist(),
+        "intercept": [sector.emissions[p].intercept_yuan_per_t if p in sector.emissions
+                      else 0.0 for p in pollutants],
         "output": sector.output * scale[k],
         "cash": sector.cash_yuan * scale[k], "profit": sector.profit_yuan * scale[k],
         "strategy": names[min(int(picks[k]), len(names) - 1)],
@@ -123,8 +131,12 @@ def _listed(scenario: Scenario, pollutants: tuple[Pollutant, ...]) -> list[dict[
             "id": firm.name, "region": firm.region, "sector": firm.sector,
             "baseline": [firm.emissions[p].baseline_t if p in firm.emissions else 0.0
                          for p in pollutants],
-            "mac10": [firm.emissions[p].mac10_yuan_per_t if p in firm.emissions else 0.0
-                      for p in pollutants],
+            "mac10": [(firm.emissions[p].mac10_yuan_per_t or 1.0) if p in firm.emissions
+                      else 0.0 for p in pollutants],
+            "slope": [firm.emissions[p].slope_yuan_per_t2 or np.nan
+                      if p in firm.emissions else np.nan for p in pollutants],
+            "intercept": [firm.emissions[p].intercept_yuan_per_t if p in firm.emissions
+                          else 0.0 for p in pollutants],
             "output": firm.output, "cash": firm.cash_yuan, "profit": firm.profit_yuan,
             "strategy": firm.strategy,
             "output_sigma": sector.output_sigma if sector else 0.0,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from agents.compensation import CENTRAL, net_to_upstream
+from agents.compensation import Parties, net_to_upstream
+from agents.schemes import is_topup
 from agents.river import sections
 from scenarios.results import frame
 
@@ -23,20 +24,21 @@ def river_tables(world: World, run_id: str) -> dict[str, pd.DataFrame]:
                 "compensation": frame("compensation", [])}
     cal = world.venue.calendar
     located = sections(comp.graph)
-    spacing = cal.days_per_year / comp.samples_per_year
     rows = []
-    for year, section, pollutant, values, index in comp.samples:
+    for year, section, source, data, index in comp.records:
         reach = located[section]
         node = comp.graph.nodes[reach]
         spec = node["section"]
         first = cal.first_day(year)
-        for k, (value, p) in enumerate(zip(values.tolist(), index.tolist())):
-            rows.append((run_id, year, k + 1, first + int((k + 0.5) * spacing), section, reach,
-                         node["region"], spec.cross_border, pollutant, value,
-                         spec.standard_mg_l(pollutant), p))
+        days = [first + int((m - 0.5) * cal.days_per_year / 12) for m in data.month.tolist()]
+        for pollutant, values in data.mg_l.items():
+            for k, (value, p) in enumerate(zip(values.tolist(), index.tolist())):
+                rows.append((run_id, year, k + 1, int(data.month[k]), days[k], section, reach,
+                             node["region"], spec.cross_border, source, pollutant, value,
+                             float(data.flow_m3s[k]), spec.standard_mg_l(pollutant), p))
     payments = frame("compensation", [
-        (run_id, year, p.payer, p.payee, p.amount_yuan, comp.rules.kind, p.reason, p.index)
-        for year, p in comp.payments])
+        (run_id, year, p.month, p.section, p.payer, p.payee, p.amount_yuan, comp.rules.kind,
+         p.reason, p.index) for year, p in comp.payments])
     return {"environment": frame("environment", rows), "compensation": payments}
 
 
@@ -55,13 +57,15 @@ def river_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float
     if comp is None:
         return dict.fromkeys(keys, np.nan)
     env = tables["environment"]
-    met = (env["concentration_mg_l"] <= env["standard_mg_l"]).groupby(
-        [env["year"], env["sample"], env["section"]]).all()
-    cross = env[env["cross_border"].astype(bool)].drop_duplicates(["year", "sample", "section"])
+    met = _months_met(env)
+    border = set(comp.judged) or {s for s, n in sections(comp.graph).items()
+                                  if comp.graph.nodes[n]["section"].cross_border}
+    judged = env[env["section"].isin(sorted(border))]
+    cross = judged.drop_duplicates(["year", "sample", "section"])
     nets = [net_to_upstream([p for y, p in comp.payments if y == year], who)
             for year in sorted({y for y, _ in comp.payments})
-            for who in set(comp.parties.values())]
-    border = set(comp.parties)
+            for who in {Parties(j.upstream, "") for j in comp.parties.values()
+                        if j.upstream.startswith("gov:")}]
     reduction = sum(unabated - realised for _, section, realised, unabated in comp.index_free
                     if section in border)
     cost = _network_abatement_cost(world)
@@ -72,9 +76,21 @@ def river_kpis(world: World, tables: dict[str, pd.DataFrame]) -> dict[str, float
         "transfers_to_upstream_yuan": float(sum(n for n in nets if n > 0)),
         "transfers_to_downstream_yuan": float(-sum(n for n in nets if n < 0)),
         "central_topup_yuan": float(sum(p.amount_yuan for _, p in comp.payments
-                                        if p.payer == CENTRAL)),
+                                        if is_topup(p))),
         "cost_per_index_reduction_yuan": cost / reduction if reduction > 0 else np.nan,
     }
+
+
+def _months_met(env: pd.DataFrame) -> pd.Series:
+    """Whether each section-month with a sample of every pollutant met its class: every
+    pollutant's arithmetic monthly mean at or under its limit (missing samples left
+    out, as in ``agents.monitoring.monthly_means``)."""
+    present = env.dropna(subset=["concentration_mg_l"])
+    means = present.groupby(["year", "month", "section", "pollutant"]).agg(
+        c=("concentration_mg_l", "mean"), s=("standard_mg_l", "first"))
+    months = (means["c"] <= means["s"]).groupby(level=["year", "month", "section"])
+    graded = months.size() == env["pollutant"].nunique()  # every pollutant sampled
+    return months.all()[graded]
 
 
 def _network_abatement_cost(world: World) -> float:

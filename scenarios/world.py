@@ -14,23 +14,25 @@ import simpy
 from agents import (ComplianceYears, Firms, Regulator, RegulatorRules, Traders,
                     TradingBehaviour)
 from agents.banks import Bank, CreditPolicy, JointRules
-from agents.compensation import Compensation, SchemeRules
+from agents.compensation import Compensation
 from agents.credit import CENTRAL_BANK, Credit, CreditDemand
 from agents.forest import Forests, ForestRules, RegionForest
+from agents.platform import CreditPlatform
 from agents.ratings import GRADES, draw_scores
-from agents.river import Reach, Section, assign_firms, river_graph, trading_ratio
+from agents.river import Reach, Section, assign_firms, river_graph
 from agents.streams import Streams
 from agents.stress import Shock, StressTest
 from agents.water import WATER, Lease, WaterRights, WaterRules
 from exchange import (CASH, OUTSIDE, Calendar, Clock, MarketDesign, Product, Registry,
                       TradingRules, Venue, clock_fraction, issuer_account, retirement_account)
+from scenarios.design import KG_PER_T, market_design
 from scenarios.population import build_firms, draw_water_users
 from scenarios.results import RunResult
+from scenarios.river_world import build_compensation
 from scenarios.schema import Scenario
 from scenarios.schema.base import Region
 from scenarios.schema.market import PollutantSpec
 
-KG_PER_T = 1_000  # registry units of pollution rights: integer kilograms
 
 
 @dataclass
@@ -87,15 +89,11 @@ def build_world(scenario: Scenario, seed: int) -> World:
     regions = sorted(scenario.regions)
     graph = None if scenario.river is None else _river(scenario)
     assignment = None if graph is None else _assign(scenario, graph, firms, streams)
-    design = _design(scenario, graph, assignment, firms)
+    design = market_design(scenario, graph, assignment, firms)
     _open_accounts(registry, firms, cash_yuan, regions, design)
     regulators: dict[str, Regulator] = {
         r: Regulator(_regulator_rules(scenario, r), firms, registry) for r in regions}
-    behaviour = TradingBehaviour(
-        activity=scenario.trading.activity, order_share=scenario.trading.order_share,
-        max_order_t=scenario.trading.max_order_t,
-        penalty_multiple={r: s.regulator.penalty_multiple for r, s in scenario.regions.items()},
-        auction_steps=scenario.trading.auction_steps)
+    behaviour = _behaviour(scenario)
     traders = Traders(clock, venue, registry, firms, behaviour, streams)
     products = _products(scenario)
     years = ComplianceYears(
@@ -104,18 +102,33 @@ def build_world(scenario: Scenario, seed: int) -> World:
         rules={name: _rules(scenario, p) for name, p in scenario.pollutants.items()},
         reference_ticks=_references(scenario, design), traders=traders, streams=streams)
     credit = _credit(scenario, clock, venue, registry, firms, streams)
-    shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector) for s in scenario.stress]
-    stress = StressTest(clock, venue, registry, years, credit, shocks) if shocks else None
+    shocks = [Shock(s.day, s.kind, s.size, s.pollutant, s.sector, s.region)
+              for s in scenario.stress]
+    stress = StressTest(clock, venue, registry, years, credit, shocks, graph) \
+        if shocks else None
     water = (None if scenario.water is None else
              _water(scenario, clock, venue, registry, firms, graph, assignment, streams))
     compensation = None
     if graph is not None and assignment is not None:
-        compensation = _compensation(scenario, clock, graph, assignment, years, registry,
-                                     streams, water)
+        compensation = build_compensation(scenario, clock, graph, assignment, years,
+                                          registry, streams, water)
     forest = (None if scenario.forest is None else
               _forest(scenario, clock, venue, registry, firms, credit, streams))
     return World(scenario, seed, env, registry, venue, firms, regulators, traders, years,
                  credit, stress, compensation, water, forest)
+
+
+def _behaviour(scenario: Scenario) -> TradingBehaviour:
+    """The firms' trading frictions, or none with ``trading.frictionless``."""
+    t = scenario.trading
+    penalty: dict[str, float] = {r: s.regulator.penalty_multiple
+                                 for r, s in scenario.regions.items()}
+    if t.frictionless:
+        return TradingBehaviour(activity=1.0, order_share=1.0, max_order_t=1e12,
+                                penalty_multiple=penalty, auction_steps=t.auction_steps)
+    return TradingBehaviour(activity=t.activity, order_share=t.order_share,
+                            max_order_t=t.max_order_t, penalty_multiple=penalty,
+                            auction_steps=t.auction_steps)
 
 
 def _river(scenario: Scenario) -> nx.DiGraph[str]:
@@ -134,8 +147,10 @@ def _assign(scenario: Scenario, graph: nx.DiGraph[str], firms: Firms, streams: S
     spec = scenario.river
     assert spec is not None
     index = {name: k for k, name in enumerate(firms.ids)}
+    fixed = {index[f.name]: f.reach for f in scenario.firms if f.reach is not None}
+    fixed.update({index[f]: reach for f, reach in spec.firms.items()})
     return assign_firms(graph, firms.region, {r.name: r.firm_share for r in spec.reaches},
-                        {index[f]: reach for f, reach in spec.firms.items()},
+                        fixed,
                         streams("river", "sites"))
 
 
@@ -198,27 +213,6 @@ def _forest(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
     return forest
 
 
-def _compensation(scenario: Scenario, clock: Clock, graph: nx.DiGraph[str],
-                  assignment: np.ndarray, years: ComplianceYears, registry: Registry,
-                  streams: Streams, water: WaterRights | None) -> Compensation:
-    spec, scheme = scenario.river, scenario.compensation
-    assert spec is not None
-    if scheme is None or scheme.kind == "market":
-        rules = SchemeRules("market")
-    else:
-        extra = {k: v for k, v in scheme.model_dump().items() if k not in ("kind", "response")}
-        rules = SchemeRules(scheme.kind, **extra, **scheme.response.model_dump())
-    compensation = Compensation(graph, assignment, years.firms.pollutants, spec.index_k0,
-                                spec.samples_per_year, spec.sampling_sigma, rules, registry,
-                                years.regulators, streams)
-    if water is not None and scenario.water is not None:
-        compensation.withdrawn_m3s = water.withdrawn_m3s
-        compensation.min_flow_share = scenario.water.min_flow_share
-    clock.at_year_end("river_close", lambda year: compensation.close_year(
-        year, years.emissions_t(year), years.current_t[year]))
-    return compensation
-
-
 def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, firms: Firms,
             streams: Streams) -> Credit | None:
     """Banks with their capital and deposits as cash, under the scenario's regime."""
@@ -243,11 +237,14 @@ def _credit(scenario: Scenario, clock: Clock, venue: Venue, registry: Registry, 
         margin_call_drop=p.margin_call_drop, single_borrower_share=p.single_borrower_share,
         min_car=p.min_capital_ratio, deposit_rate=p.deposit_rate,
         refinance_share=p.refinance_share, refinance_rate=p.refinance_rate,
-        ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance)
+        ebitda_multiple=p.ebitda_multiple, green_npl_tolerance=p.green_npl_tolerance,
+        guarantee_share=p.guarantee_share)
     j, d = spec.joint, spec.demand
     return Credit(clock, venue, registry, firms, banks, policy,
-                  JointRules(j.min_banks, j.mandatory_yuan, j.voluntary_yuan, j.vote_threshold),
-                  spec.regime, spec.reporting_lag_months, CreditDemand(**d.model_dump()),
+                  JointRules(**j.model_dump()),
+                  spec.regime,
+                  CreditPlatform(spec.shared_items(), spec.reporting_lag_months),
+                  CreditDemand(**d.model_dump()),
                   streams)
 
 
@@ -258,26 +255,6 @@ def _calendar(scenario: Scenario) -> Calendar:
         sessions=tuple((clock_fraction(a), clock_fraction(b)) for a, b in c.sessions),
         call_open=(clock_fraction(c.call_auction_open)
                    if c.call_auction_open and scenario.exchange.opening_auction else None))
-
-
-def _design(scenario: Scenario, graph: nx.DiGraph[str] | None, assignment: np.ndarray | None,
-            firms: Firms) -> MarketDesign:
-    d = scenario.exchange.design
-    if d.kind != "linked":
-        return MarketDesign(d.kind)
-    ratios = {}
-    if d.ratio_guangan_to_changshou is not None:
-        ratios["guangan", "changshou"] = d.ratio_guangan_to_changshou
-    if scenario.river is not None and scenario.river.set_trading_ratio:
-        assert graph is not None and assignment is not None
-        carried = [p for p in ("COD", "NH3N") if p in scenario.pollutants]
-        j = firms.pollutant(carried[0])
-        ratios["guangan", "changshou"] = trading_ratio(graph, assignment, firms.baseline_t[:, j],
-                                                       carried[0], "guangan")
-    if d.ratio_changshou_to_guangan is not None:
-        ratios["changshou", "guangan"] = d.ratio_changshou_to_guangan
-    quota = None if d.quota_t_per_year is None else round(d.quota_t_per_year * KG_PER_T)
-    return MarketDesign("linked", ratios, quota)
 
 
 def _products(scenario: Scenario) -> dict[str, Product]:
@@ -321,7 +298,18 @@ def _regulator_rules(scenario: Scenario, region: Region) -> RegulatorRules:
         cap_decline=spec.cap_decline_per_year, penalty_multiple=spec.penalty_multiple,
         reserve_yuan_per_t={p: s.reference_price_yuan_per_t[region] * spec.reserve_multiple
                             for p, s in scenario.pollutants.items()},
-        cut_next_allocation=spec.cut_next_allocation)
+        cut_next_allocation=spec.cut_next_allocation,
+        own_allocation_t=_own_allocations(scenario, region))
+
+
+def _own_allocations(scenario: Scenario, region: str) -> dict[str, dict[str, float]]:
+    """Listed firms' own allocations by pollutant and firm."""
+    out: dict[str, dict[str, float]] = {}
+    for firm in scenario.firms:
+        if firm.region == region:
+            for pollutant, tonnes in firm.allocation_t.items():
+                out.setdefault(pollutant, {})[firm.name] = tonnes
+    return out
 
 
 def _open_accounts(registry: Registry, firms: Firms, cash_yuan: np.ndarray,

@@ -89,19 +89,20 @@ def _firm_years(game: Game) -> dict[tuple[int, str], dict[str, Any]]:
         bench: YearBenchmark = cols["bench"]
         # The benchmark's emissions and slopes are those the year's true-up worked with.
         e, s, tax = bench.inputs.baseline_t, bench.inputs.slope, bench.inputs.tax
+        c = bench.inputs.intercept if bench.inputs.intercept is not None else np.zeros_like(e)
         allocation = w.years.allocations[year, pollutant]
         cols["emitter"] = f.baseline_t[:, f.pollutant(pollutant)] > 0
         cols["emissions_before_t"], cols["allocation_t"] = e, allocation
         cols["cost_yuan"] = (cols["abatement_cost_yuan"] + cols["env_tax_yuan"]
                              + cols["penalty_yuan"] + cols["net_trade_yuan"])
         price = bench.firm_price
-        best = np.clip((price + tax) / s, 0.0, e)
+        best = np.clip((price + tax - c) / s, 0.0, e)
         cols["benchmark_abatement_t"] = best
-        cols["benchmark_cost_yuan"] = (abatement_cost(s, best) + tax * (e - best)
+        cols["benchmark_cost_yuan"] = (abatement_cost(s, best, c) + tax * (e - best)
                                        + price * (e - best - allocation))
         penalty = _penalty_per_t(game, year, pollutant)
-        alone = true_up_abatement(s, tax, e, allocation, penalty)
-        cols["no_trade_cost_yuan"] = (abatement_cost(s, alone) + tax * (e - alone)
+        alone = true_up_abatement(s, tax - c, e, allocation, penalty)
+        cols["no_trade_cost_yuan"] = (abatement_cost(s, alone, c) + tax * (e - alone)
                                       + penalty * np.maximum(e - alone - allocation, 0.0))
         cols["gain_from_trade_yuan"] = cols["no_trade_cost_yuan"] - cols["cost_yuan"]
     return out

@@ -207,7 +207,8 @@ def _pollutants(game: Game, team_id: int) -> list[dict[str, Any]]:
         price = _home_price(game, pollutant, region)
         penalty = penalty_multiple * price if price is not None else math.inf
         plan = float(f.abatement_plan_t[i, j])
-        automatic = float(true_up_abatement(f.slope[i:i + 1, j], f.tax[i:i + 1, j],
+        intercept = float(f.intercept[i, j])
+        automatic = float(true_up_abatement(f.slope[i:i + 1, j], f.net_tax[i:i + 1, j],
                                             f.current_t[i:i + 1, j],
                                             np.array([held["total_t"]]), np.array([penalty]))[0])
         chosen = automatic if math.isnan(plan) else plan
@@ -224,10 +225,10 @@ def _pollutants(game: Game, team_id: int) -> list[dict[str, Any]]:
             "automatic_abatement_t": automatic,
             "need_t": max(emissions - chosen - held["total_t"], 0.0),
             "spare_t": max(held["total_t"] - (emissions - chosen), 0.0),
-            "cost_at_plan_yuan": float(abatement_cost(slope, chosen)),
-            "mac_at_plan_yuan_per_t": slope * chosen,
-            "cost_of_next_t_yuan": float(abatement_cost(slope, chosen + 1)
-                                         - abatement_cost(slope, chosen)),
+            "cost_at_plan_yuan": float(abatement_cost(slope, chosen, intercept)),
+            "mac_at_plan_yuan_per_t": intercept + slope * chosen,
+            "cost_of_next_t_yuan": float(abatement_cost(slope, chosen + 1, intercept)
+                                         - abatement_cost(slope, chosen, intercept)),
         })
     return out
 

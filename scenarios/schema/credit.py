@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt,
+                      model_validator)
 
 from scenarios.schema.base import Pollutant, Region, Strict
 
@@ -41,16 +42,32 @@ class CreditPolicySpec(Strict):
     ebitda_multiple: PositiveFloat = 4.0
     green_npl_tolerance: Annotated[float, Field(ge=0, le=1)] = Field(
         0.03, description="green lending stops while green NPL exceeds overall NPL by more")
+    guarantee_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="share of a defaulted loan's loss the firm's regional "
+        "financing-guarantee fund pays its home banks, and banks of the other region "
+        "lending through a joint committee; none by default [L]")
 
 
 class JointSpec(Strict):
-    """Joint credit committee thresholds (银保监发〔2018〕24号), scaled by 1/100 for
-    district firms; the 2/3 vote is the commonly quoted supermajority [L]."""
+    """Joint credit committee thresholds (银保监发〔2018〕24号, art. 3: at least 3 banks *and*
+    at least 5 bn yuan, mandatory; at least 3 banks and 2-5 bn, voluntary), scaled by 1/100
+    for district firms; the 2/3 vote is the commonly quoted supermajority [L]."""
 
     min_banks: PositiveInt = 3
     mandatory_yuan: PositiveFloat = 5e7
     voluntary_yuan: PositiveFloat = 2e7
     vote_threshold: Annotated[float, Field(gt=0, le=1)] = 2 / 3
+    voluntary_joins: bool = Field(
+        True, description="banks set up a committee in the voluntary band too [L]")
+    cross_border: bool = Field(
+        True, description="banks of both regions sit on the committee and syndicate "
+        "(Chengdu-Chongqing 双城贷 practice, reference s. 6); false: home-region banks only")
+
+    @model_validator(mode="after")
+    def _thresholds_ordered(self) -> JointSpec:
+        if self.voluntary_yuan > self.mandatory_yuan:
+            raise ValueError("joint.voluntary_yuan: above joint.mandatory_yuan")
+        return self
 
 
 class DemandSpec(Strict):
@@ -80,10 +97,29 @@ class BanksSpec(Strict):
 
     regime: Literal["independent", "shared_information", "joint_committee"] = "independent"
     reporting_lag_months: Annotated[int, Field(ge=0, le=24)] = 1
+    shared: list[Literal["debts", "ratings", "pledges"]] | None = Field(
+        None, description="what the credit-information platform shares across banks and "
+        "regions (agents/platform.py); default: nothing under 'independent', all three "
+        "otherwise")
     lenders: Annotated[list[BankSpec], Field(min_length=1)]
     policy: CreditPolicySpec = CreditPolicySpec()
     joint: JointSpec = JointSpec()
     demand: DemandSpec = DemandSpec()
+
+    @model_validator(mode="after")
+    def _sharing_fits_the_regime(self) -> BanksSpec:
+        if self.regime == "independent" and self.shared:
+            raise ValueError("banks.shared: banks of the 'independent' regime share nothing")
+        if self.shared is not None and len(set(self.shared)) != len(self.shared):
+            raise ValueError("banks.shared: an item is listed twice")
+        return self
+
+    def shared_items(self) -> frozenset[str]:
+        """The platform's items: ``shared`` as given, or the regime's default."""
+        if self.shared is not None:
+            return frozenset(self.shared)
+        return frozenset() if self.regime == "independent" else frozenset(
+            ("debts", "ratings", "pledges"))
 
 
 class RatingsSpec(Strict):
@@ -94,10 +130,13 @@ class RatingsSpec(Strict):
 
 
 class ShockSpec(Strict):
-    """A stress-test shock on a trading day (see agents.stress)."""
+    """A stress-test shock on a trading day (see agents.stress): ``sector`` and ``region``
+    narrow whom an output shock, carbon price, drought or flood hits."""
 
     day: NonNegativeInt
-    kind: Literal["price_collapse", "tightened_cap", "output_shock"]
+    kind: Literal["price_collapse", "tightened_cap", "output_shock", "carbon_price",
+                  "drought", "flood"]
     size: Annotated[float, Field(gt=0, lt=1)]
     pollutant: Pollutant | None = None
     sector: str | None = None
+    region: Region | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import (Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt,
                       model_validator)
 
-from scenarios.schema.base import Pollutant, Region, Share, Strategy, Strict, Time
+from scenarios.schema.base import Name, Pollutant, Region, Share, Strategy, Strict, Time
 
 
 class CalendarSpec(Strict):
@@ -52,20 +52,49 @@ class Integrated(Strict):
     kind: Literal["integrated"]
 
 
+class Directions(Strict):
+    """Trading ratios of one pollutant by direction; a direction left out is closed."""
+
+    guangan_to_changshou: PositiveFloat | None = Field(None, le=2)
+    changshou_to_guangan: PositiveFloat | None = Field(None, le=2)
+
+
 class Linked(Strict):
     """Each region keeps its own rights; buyers may buy across the border at a trading ratio.
 
-    The default ratio for permits from upstream Guang'an used downstream in Changshou is the
-    reference's worked transfer coefficient d = exp(-k L / u) = 0.79 (50 km, 0.5 m/s,
-    k = 0.2/day; reference/domain.md section 8, Hung & Shaw 2005); with
-    ``river.set_trading_ratio`` it is computed from the river network instead. Permits do
-    not flow upstream by default, as in Hung & Shaw's trading-ratio system.
+    A direction is open when its ratio is given. Each pollutant has a ratio of its own:
+
+    - water pollutants (COD, NH3-N) at the direction's ratio: by default for permits from
+      upstream Guang'an used downstream in Changshou the reference's worked transfer
+      coefficient d = exp(-k L / u) = 0.79 (50 km, 0.5 m/s, k = 0.2/day; reference/domain.md
+      section 8, Hung & Shaw 2005); with ``river.set_trading_ratio`` it is derived from the
+      river network at the monitoring sections instead (docs/river_trading.md);
+    - air pollutants (SO2, NOx, VOCs) 1:1 in one airshed, or, with ``air_source_receptor``
+      (source region -> receptor region -> deposition per tonne), at
+      ``T[seller][buyer] / T[buyer][buyer]``, what a seller's tonne does at the buyer's
+      receptor against a buyer's own tonne;
+    - ``ratios`` fixes a pollutant's ratios by hand, over both rules.
+
+    Permits do not flow upstream by default, as in Hung & Shaw's trading-ratio system.
     """
 
     kind: Literal["linked"]
     ratio_guangan_to_changshou: PositiveFloat | None = Field(0.79, le=2)
     ratio_changshou_to_guangan: PositiveFloat | None = Field(None, le=2)
     quota_t_per_year: PositiveFloat | None = None
+    air_source_receptor: dict[Region, dict[Region, PositiveFloat]] | None = None
+    ratios: dict[Pollutant, Directions] = {}
+
+    @model_validator(mode="after")
+    def _matrix_is_square(self) -> Linked:
+        matrix = self.air_source_receptor
+        if matrix is not None:
+            for source in ("changshou", "guangan"):
+                missing = {"changshou", "guangan"} - set(matrix.get(source, {}))
+                if missing:
+                    raise ValueError(f"air_source_receptor.{source}: missing receptor "
+                                     f"{sorted(missing)}")
+        return self
 
 
 class ExchangeSpec(Strict):
@@ -96,13 +125,20 @@ class PollutantSpec(Strict):
 
 
 class Emission(Strict):
-    """A sector's emissions of one pollutant: lognormal across firms."""
+    """A sector's emissions of one pollutant: lognormal across firms.
+
+    A firm's marginal abatement cost is ``intercept + slope * a``; the slope is set so that
+    the rising part reaches ``mac10_yuan_per_t`` at 10 % of the firm's baseline, so the MAC
+    there is ``intercept + mac10`` (0 intercept by default, as before intercepts) [L]."""
 
     baseline_t: PositiveFloat
     baseline_sigma: NonNegativeFloat = 0.8
     mac10_yuan_per_t: PositiveFloat = Field(description="median marginal abatement cost when "
-                                            "abating 10 % of baseline emissions")
+                                            "abating 10 % of baseline emissions, above the "
+                                            "intercept")
     mac_sigma: NonNegativeFloat = 0.5
+    intercept_yuan_per_t: NonNegativeFloat = Field(0.0, description="marginal cost of the "
+                                                   "first tonne abated")
 
 
 class SectorSpec(Strict):
@@ -135,8 +171,19 @@ class RegionSpec(Strict):
 
 
 class FirmEmission(Strict):
+    """A listed firm's emissions of one pollutant and its MAC ``intercept + slope * a``:
+    give the slope, or ``mac10_yuan_per_t`` (the rising part at 10 % of the baseline)."""
+
     baseline_t: PositiveFloat
-    mac10_yuan_per_t: PositiveFloat
+    mac10_yuan_per_t: PositiveFloat | None = None
+    slope_yuan_per_t2: PositiveFloat | None = None
+    intercept_yuan_per_t: NonNegativeFloat = 0.0
+
+    @model_validator(mode="after")
+    def _one_slope(self) -> FirmEmission:
+        if (self.mac10_yuan_per_t is None) == (self.slope_yuan_per_t2 is None):
+            raise ValueError("mac10_yuan_per_t, slope_yuan_per_t2: give exactly one")
+        return self
 
 
 class FirmSpec(Strict):
@@ -150,11 +197,25 @@ class FirmSpec(Strict):
     cash_yuan: PositiveFloat = 5_000_000
     profit_yuan: NonNegativeFloat = 10_000_000
     strategy: Strategy = "truthful"
+    reach: Name | None = Field(None, description="the river reach it discharges to (same as "
+                               "listing it under river.firms)")
+    allocation_t: dict[Pollutant, NonNegativeFloat] = Field(
+        {}, description="its own yearly free allocation, t, out of its region's cap; the "
+        "other firms share the rest (free or benchmark allocation)")
 
 
 class TradingSpec(Strict):
-    """How firms trade. Activity and order size are behavioural assumptions [L]."""
+    """How firms trade. Activity and order size are behavioural assumptions [L].
 
+    ``frictionless`` switches the behavioural frictions off so the market can reach its
+    competitive equilibrium (docs/river_trading.md): every firm that is not traded by a
+    person is MAC-truthful, acts every trading day in each pollutant, and an order may
+    carry the firm's whole baseline; ``activity``, ``order_share``, ``max_order_t`` and
+    ``strategies`` are then ignored (the strategy draws still happen, so the firms are the
+    same). The exchange's own rules (band, fee, lots) stay.
+    """
+
+    frictionless: bool = False
     activity: Share = 0.07
     order_share: Share = 0.04
     max_order_t: PositiveFloat = 20.0

@@ -72,21 +72,38 @@ DEFAULT_REACHES: tuple[ReachSpec, ...] = (
 
 
 class RiverSpec(Strict):
-    """The river network, where firms discharge and how the sections are sampled.
+    """The river network, where firms discharge, how flows vary and how the sections are
+    sampled (``agents.hydrology``).
 
     Firms listed by hand are placed with ``firms`` (firm name -> reach); the others draw a
-    reach by the reaches' ``firm_share``. Joint sampling twice a month (24 a year) follows
-    the Xin'an scheme [H]; the sampling noise and the index factor k0 = 0.85 (round 1) are
-    from reference section 5, the noise's size an assumption [L]."""
+    reach by the reaches' ``firm_share``. Joint sampling twice a month follows the Xin'an
+    scheme [H] (reference section 5); the sampling noise, the share of missing samples and
+    the yearly and monthly flow variation are assumptions [L] (0 by default: a river at its
+    mean flow every month). ``seasonal_flow`` is twelve monthly factors of mean one."""
 
     reaches: list[ReachSpec] = list(DEFAULT_REACHES)
     firms: dict[str, Name] = {}
-    samples_per_year: PositiveInt = Field(24, le=365)
+    samples_per_month: PositiveInt = Field(2, le=31)
     sampling_sigma: Annotated[float, Field(ge=0, le=2)] = 0.2
-    index_k0: Annotated[float, Field(gt=0, le=2)] = 0.85
-    set_trading_ratio: bool = Field(False, description="set the linked design's Guang'an to "
-                                    "Changshou ratio to the load-weighted transfer coefficient "
-                                    "from Guang'an's reaches to the cross-border sections")
+    missing_share: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    flow_sigma_year: Annotated[float, Field(ge=0, le=2)] = 0.0
+    flow_sigma_month: Annotated[float, Field(ge=0, le=2)] = 0.0
+    seasonal_flow: list[PositiveFloat] = [1.0] * 12
+    flow_scale: Annotated[float, Field(gt=0, le=5)] = Field(
+        1.0, description="hydrological regime: every month's flow times this (1: the "
+        "long-run mean, 0.8 a dry regime, 1.2 a wet one)")
+    observed: str | None = Field(None, description="a CSV file of observed samples "
+                                 "(year, month, section, pollutant, concentration_mg_l, "
+                                 "flow_m3s) that replaces the simulated ones of its years")
+    set_trading_ratio: bool = Field(False, description="derive the linked design's ratios "
+                                    "of the water pollutants from the river: the smallest "
+                                    "ambient-neutral ratio over the receptor sections "
+                                    "(docs/river_trading.md)")
+    receptors: list[Name] = Field([], description="sections whose concentration a "
+                                  "cross-border trade may not raise; empty for every section")
+    off_network_coefficient: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="share of a tonne discharged off the modelled network that "
+        "reaches a section: 0, such a source drains to another river [L]")
 
     @model_validator(mode="after")
     def _network_is_sound(self) -> RiverSpec:
@@ -116,60 +133,12 @@ class RiverSpec(Strict):
             raise ValueError("river.reaches: section names must be unique")
         if not any(r.section and r.section.cross_border for r in self.reaches):
             raise ValueError("river.reaches: no cross-border section")
+        for k, name in enumerate(self.receptors):
+            if name not in sections:
+                raise ValueError(f"river.receptors.{k}: no section {name!r}")
+        if len(self.seasonal_flow) != 12 or abs(sum(self.seasonal_flow) / 12 - 1) > 1e-6:
+            raise ValueError("river.seasonal_flow: needs twelve factors of mean one")
         for firm, reach in self.firms.items():
             if reach not in by_name:
                 raise ValueError(f"river.firms.{firm}: no reach {reach!r}")
         return self
-
-
-class Response(Strict):
-    """How the upstream government responds to a year it paid the downstream one: it cuts
-    its caps by ``tighten_cap`` from the next year on, and spends ``fund_abatement`` of its
-    net payment treating the load of towns and farms upstream, at ``fund_yuan_per_t`` for
-    each tonne of COD a year removed, once (a town treatment plant's building cost per
-    tonne of yearly removal; the Tongbo river clean-up took over 600 m yuan in 57 projects,
-    reference section 5) [L]."""
-
-    tighten_cap: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    fund_abatement: Annotated[float, Field(ge=0, le=10)] = 0.0
-    fund_yuan_per_t: PositiveFloat = 20_000
-
-
-class Bet(Strict):
-    """Bidirectional bet per cross-border section: 1 m yuan a month (Chongqing 2018 scheme,
-    reference section 5); the central top-up goes to the upstream government. With
-    ``worsening_pays``, Chongqing's rule: a section that meets its target but is worse than
-    the year before makes the upstream government pay."""
-
-    kind: Literal["bet"]
-    amount_yuan: PositiveFloat = 12_000_000
-    worsening_pays: bool = False
-    central_topup_yuan: NonNegativeFloat = 0
-    response: Response = Response()
-
-
-class Graded(Strict):
-    """Payments of ``yuan_per_index * |P - 1|`` per section, at most ``cap_yuan`` [L]."""
-
-    kind: Literal["graded"]
-    yuan_per_index: PositiveFloat = 40_000_000
-    cap_yuan: PositiveFloat = 12_000_000
-    central_topup_yuan: NonNegativeFloat = 0
-    response: Response = Response()
-
-
-class Pool(Strict):
-    """A joint pool of 300 m yuan a year split 1:1 (reference section 5, [L]), allocated by
-    the share of cross-border samples that met the target."""
-
-    kind: Literal["pool"]
-    pool_yuan: PositiveFloat = 300_000_000
-    upstream_share: Annotated[float, Field(ge=0, le=1)] = 0.5
-    central_topup_yuan: NonNegativeFloat = 0
-    response: Response = Response()
-
-
-class MarketOnly(Strict):
-    """No transfers between the governments; the river is only monitored."""
-
-    kind: Literal["market"]

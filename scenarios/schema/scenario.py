@@ -12,7 +12,8 @@ from scenarios.schema.credit import BanksSpec, RatingsSpec, ShockSpec
 from scenarios.schema.market import (MAX_FIRMS, CalendarSpec, ExchangeSpec, FirmSpec, PollutantSpec,
                                      RegionSpec, SectorSpec, TradingSpec)
 from scenarios.schema.resources import ForestSpec, WaterSpec
-from scenarios.schema.river import Bet, Graded, MarketOnly, Pool, RiverSpec
+from scenarios.schema.compensation import Scheme
+from scenarios.schema.river import RiverSpec
 
 
 class Scenario(Strict):
@@ -33,7 +34,7 @@ class Scenario(Strict):
     stress: list[ShockSpec] = []
     river: RiverSpec | None = None
     water: WaterSpec | None = None
-    compensation: Bet | Graded | Pool | MarketOnly | None = Field(None, discriminator="kind")
+    compensation: Scheme | None = Field(None, discriminator="kind")
     forest: ForestSpec | None = None
 
     @model_validator(mode="before")
@@ -59,6 +60,10 @@ class Scenario(Strict):
             if firm.region not in self.regions:
                 raise ValueError(f"firms.{k}.region: {firm.region} has no regions entry")
             self._known_pollutants(f"firms.{k}.emissions", firm.emissions)
+            self._known_pollutants(f"firms.{k}.allocation_t", firm.allocation_t)
+            if firm.allocation_t and \
+                    self.regions[firm.region].regulator.allocation == "auction":
+                raise ValueError(f"firms.{k}.allocation_t: {firm.region} auctions its cap")
         for name, pollutant_spec in self.pollutants.items():
             for field in ("reference_price_yuan_per_t", "env_tax_yuan_per_t"):
                 missing = set(self.regions) - set(getattr(pollutant_spec, field))
@@ -76,8 +81,13 @@ class Scenario(Strict):
             if shock.kind == "price_collapse" and shock.pollutant not in self.pollutants:
                 raise ValueError(f"stress.{k}.pollutant: a price collapse names a listed "
                                  "pollutant")
-            if shock.kind == "output_shock" and shock.sector not in self.sectors:
-                raise ValueError(f"stress.{k}.sector: an output shock names a listed sector")
+            if shock.kind in ("output_shock", "carbon_price") and \
+                    shock.sector not in self.sectors:
+                raise ValueError(f"stress.{k}.sector: an {shock.kind} names a listed sector")
+            if shock.sector is not None and shock.sector not in self.sectors:
+                raise ValueError(f"stress.{k}.sector: {shock.sector} is not a listed sector")
+            if shock.region is not None and shock.region not in self.regions:
+                raise ValueError(f"stress.{k}.region: {shock.region} has no regions entry")
             if shock.day >= self.calendar.years * self.calendar.days_per_year:
                 raise ValueError(f"stress.{k}.day: after the last trading day")
         self._river_fits()
@@ -93,6 +103,10 @@ class Scenario(Strict):
         if self.compensation is not None and self.river is None:
             raise ValueError("compensation: a scheme needs a river section")
         if self.river is None:
+            for k, firm in enumerate(self.firms):
+                if firm.reach is not None:
+                    raise ValueError(f"firms.{k}.reach: the scenario has no river")
+        if self.river is None:
             return
         if not set(self.pollutants) & {"COD", "NH3N"}:
             raise ValueError("river: the scenario lists no pollutant the river carries "
@@ -100,11 +114,43 @@ class Scenario(Strict):
         unknown = set(self.river.firms) - {f.name for f in self.firms}
         if unknown:
             raise ValueError(f"river.firms: no listed firms {sorted(unknown)}")
+        reaches = {r.name for r in self.river.reaches}
+        for k, firm in enumerate(self.firms):
+            if firm.reach is not None and firm.reach not in reaches:
+                raise ValueError(f"firms.{k}.reach: no reach {firm.reach!r}")
         design = self.exchange.design
         if self.river.set_trading_ratio and not (
                 design.kind == "linked" and design.ratio_guangan_to_changshou is not None):
             raise ValueError("river.set_trading_ratio: needs exchange.design kind linked with "
                              "a Guang'an to Changshou direction")
+        self._scheme_fits()
+
+    def _scheme_fits(self) -> None:
+        scheme, river = self.compensation, self.river
+        if scheme is None or scheme.kind == "market" or river is None:
+            return
+        named = {r.section.name for r in river.reaches if r.section}
+        for field_name, names in (("sections", scheme.sections),
+                                  ("parties", list(scheme.parties))):
+            for name in names:
+                if name not in named:
+                    raise ValueError(f"compensation.{field_name}.{name}: no such section")
+        index = getattr(scheme, "index", None)
+        if index is not None:
+            for name in index.baseline_mg_l:
+                if name not in named:
+                    raise ValueError(f"compensation.index.baseline_mg_l.{name}: no such "
+                                     "section")
+            unknown = set(index.weights) - set(self.pollutants)
+            if unknown:
+                raise ValueError(f"compensation.index.weights: {sorted(unknown)} not among "
+                                 "the scenario's pollutants")
+            if index.baseline_years and river.observed is None:
+                raise ValueError("compensation.index.baseline_years: needs river.observed")
+        if scheme.kind == "pool" and len({(p.upstream, p.downstream)
+                                          for p in scheme.parties.values()}) > 1:
+            raise ValueError("compensation.parties: a pool needs one upstream and one "
+                             "downstream party")
 
     def _water_fits(self) -> None:
         if self.water is None:

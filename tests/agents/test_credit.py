@@ -235,13 +235,22 @@ def test_a_bank_sees_the_debt_of_reporting_lag_months_ago(lag: int) -> None:
     assert int(credit.debt_fen()[firm]) == (2 + lag) * ask
 
 
-def test_joint_committee_syndicates_with_shares() -> None:
-    world = credit_world("joint_committee")
-    run_months(world, 3)
+def test_joint_committee_lends_across_the_border(credit_run: tuple[World, RunResult]
+                                                 ) -> None:
+    """In credit_joint, committees of both regions' banks syndicate loans, so some lending
+    crosses the border; tests/agents/test_committee.py works syndicates out by hand."""
+    world, result = credit_run
+    if world.scenario.banks.regime != "joint_committee":
+        pytest.skip("committees sit under the joint regime only")
     committee = [ln for ln in world.credit.loans if ln.committee]
     assert committee
     assert all(abs(sum(ln.shares.values()) - 1) < 1e-9 for ln in committee)
-    assert any(len(ln.shares) == 2 for ln in committee)
+    regions = {name: b.region for name, b in world.credit.banks.items()}
+    assert any(regions[n] != world.firms.region[ln.borrower] for ln in committee
+               for n in ln.shares)
+    assert result["kpis"]["cross_region_lending_share"].iloc[0] > 0
+    votes = result["credit_events"].query("kind == 'committee_vote'")
+    assert set(votes["detail"].str.split(":").str[0]) <= {"yes", "no", "abstain"}
 
 
 def test_margin_call_then_default_forecloses_and_sells_through_the_exchange() -> None:

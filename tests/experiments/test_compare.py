@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.compare import KPI_LABELS, kpi_summary
+from experiments.compare import (GAINS_LABELS, KPI_LABELS, kpi_summary, paired_summary,
+                                 seeds_warning)
 
 
 def scenario_file(folder: Path, name: str, compensation: str) -> Path:
@@ -40,6 +41,9 @@ def test_compare_writes_a_self_contained_report(tmp_path: Path,
     assert sorted(zip(kpis["scenario"], kpis["seed"])) == [
         ("tiny_bet", 1), ("tiny_bet", 2), ("tiny_pool", 1), ("tiny_pool", 2)]
     assert (kpis.loc[kpis["scenario"] == "tiny_pool", "central_topup_yuan"] == 2e6).all()
+    assert "Who gains and who pays" in page and "Differences from tiny_bet" in page
+    assert "Guang&#x27;an: net fiscal balance" in page
+    assert "Warning: only 2 seeds" in page
 
 
 def test_compare_refuses_an_existing_report_and_a_single_scenario(
@@ -54,7 +58,7 @@ def test_compare_refuses_an_existing_report_and_a_single_scenario(
 
 def test_kpi_summary_gives_mean_and_interval_per_scenario() -> None:
     kpis = pd.DataFrame({"scenario": ["a", "a", "a", "b"],
-                         **{k: [1.0, 2.0, 3.0, 5.0] for k in KPI_LABELS}})
+                         **{k: [1.0, 2.0, 3.0, 5.0] for k in (*KPI_LABELS, *GAINS_LABELS)}})
 
     summary = kpi_summary(kpis, ["a", "b"]).set_index(["kpi", "scenario"])
 
@@ -63,3 +67,38 @@ def test_kpi_summary_gives_mean_and_interval_per_scenario() -> None:
     assert a["low"] == pytest.approx(2.0 - 4.302653 / 3**0.5, rel=1e-5)
     b = summary.loc[("cross_border_index", "b")]
     assert b["mean"] == 5.0 and pd.isna(b["low"])
+
+
+def test_paired_differences_are_seed_by_seed_against_the_reference() -> None:
+    # b - a per seed: seeds 1, 2, 3 give 1, 2, 3 -> mean 2, t(0.975, 2) = 4.302653,
+    # s = 1: 2 -/+ 4.302653 / sqrt(3); seed 4 exists only in b and is left out
+    columns = (*KPI_LABELS, *GAINS_LABELS)
+    kpis = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 4, "seed": [1, 2, 3, 1, 2, 3, 4],
+                         **{k: [10.0, 20.0, 30.0, 11.0, 22.0, 33.0, 99.0] for k in columns}})
+
+    diff = paired_summary(kpis, ["a", "b"], "a").set_index(["kpi", "scenario"])
+    row = diff.loc[("guangan_fiscal_balance_yuan", "b")]
+
+    assert row["n"] == 3 and row["mean"] == pytest.approx(2.0)
+    assert row["low"] == pytest.approx(2.0 - 4.302653 / 3**0.5, rel=1e-5)
+
+
+def test_the_report_warns_when_seeds_are_few() -> None:
+    assert "no interval" in seeds_warning(1)
+    assert "only 5 seeds" in seeds_warning(5)
+    assert seeds_warning(10) == ""
+
+
+def test_yearly_transfer_counts_the_central_party_but_not_top_ups() -> None:
+    from experiments.compare import _net_to_upstream
+    from scenarios import COLUMNS
+
+    rows = [("r", 2025, 0, "dahong_border", "gov:guangan", "gov:changshou", 12e6, "bet",
+             "missed", 1.1),
+            ("r", 2025, 0, "yulin_border", "outside", "gov:guangan", 12e6, "bet", "met", 0.9),
+            ("r", 2025, 0, "", "outside", "gov:guangan", 5e6, "bet", "central top-up",
+             float("nan"))]
+    comp = pd.DataFrame(rows, columns=list(COLUMNS["compensation"]))
+
+    # -12 m to Changshou, +12 m from the municipal budget as yulin's party; the top-up apart
+    assert _net_to_upstream(comp) == {2025: 0.0}

@@ -126,11 +126,13 @@ def test_water_quality_plots_each_section_and_each_payment_direction() -> None:
     from experiments.plots import water_quality
 
     environment = frame("environment", [
-        ("r", 2025, k, day, section, "reach", "guangan", border, "COD", 20.0, 20.0, index)
+        ("r", 2025, k, 1, day, section, "reach", "guangan", border, "simulated", "COD", 20.0,
+         10.0, 20.0, index)
         for k, day in ((1, 5), (2, 15))
         for section, border, index in (("dahong_border", True, 1.1), ("shantuo", False, 0.5))])
     compensation = frame("compensation", [
-        ("r", 2025, "gov:guangan", "gov:changshou", 12e6, "bet", "missed", 1.1)])
+        ("r", 2025, 0, "dahong_border", "gov:guangan", "gov:changshou", 12e6, "bet",
+         "missed", 1.1)])
 
     fig = water_quality(environment, compensation)
 

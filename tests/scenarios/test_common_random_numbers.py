@@ -67,12 +67,17 @@ def test_compensation_schemes_share_the_river_and_its_sampling_noise() -> None:
     same_output_shocks(a, b)
     assert a.compensation is not None and b.compensation is not None
     assert np.array_equal(a.compensation.assignment, b.compensation.assignment)
-    samples_a, samples_b = a.compensation.samples, b.compensation.samples
-    assert [s[:3] for s in samples_a] == [s[:3] for s in samples_b]
-    for (_, _, _, values_a, _), (_, _, _, values_b, _) in zip(samples_a, samples_b):
-        # samples are the routed mean times the noise: normalised, only the noise is left
-        assert np.allclose(values_a / values_a.mean(), values_b / values_b.mean(),
-                           rtol=1e-12, atol=0)
+    records_a, records_b = a.compensation.records, b.compensation.records
+    assert [r[:3] for r in records_a] == [r[:3] for r in records_b]
+    assert all(np.array_equal(a.compensation.factors[y], b.compensation.factors[y])
+               for y in a.compensation.factors)
+    for (_, _, _, data_a, _), (_, _, _, data_b, _) in zip(records_a, records_b):
+        assert np.array_equal(data_a.flow_m3s, data_b.flow_m3s)
+        for p, values_a in data_a.mg_l.items():
+            # a sample is the routed mean over the month's flow factor times the noise:
+            # the two schemes' samples differ by one factor, their routed means' ratio
+            ratio = values_a / data_b.mg_l[p]
+            assert np.allclose(ratio, ratio[0], rtol=1e-12, atol=0)
 
 
 def test_market_designs_share_the_population_output_shocks_and_arrivals() -> None:

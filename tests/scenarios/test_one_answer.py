@@ -19,7 +19,12 @@ from scenarios import (builtin_scenarios, canonical_json, load_scenario, run_sce
 SHORT = ["calendar.years=2", "calendar.days_per_year=30"]
 """Every built-in on a short calendar: the draws and the order of events are what is
 tested, not the length of the run."""
-SHORT_EXTRA = {"credit_stress": ["stress.0.day=40", "stress.1.day=40"]}
+SHORT_EXTRA = {
+    "credit_stress": ["stress.0.day=40", "stress.1.day=40"],
+    "credit_transition": ["stress.0.day=30", "stress.1.day=30", "stress.2.day=30",
+                          "stress.3.day=40"],
+    "credit_physical": ["stress.0.day=30", "stress.1.day=40"],
+}
 VOLATILE = ("started_utc", "wall_seconds", "python")
 
 
