@@ -167,8 +167,13 @@ class OrderBook:
             lots = whole_number(lots, "bad_lots", "lots")
         if price is not None and type(price) is not int:
             price = whole_number(price, "bad_price", "price_ticks")
-        if (side is not _BUY and side is not _SELL) or (
-                tif is not _DAY and tif is not _GTC and tif is not _IOC):
+        if side is _BUY:
+            buy = True
+        elif side is _SELL:
+            buy = False
+        else:
+            check_enums(side, tif)
+        if tif is not _DAY and tif is not _GTC and tif is not _IOC:
             check_enums(side, tif)
         if lots <= 0:
             raise OrderRejected("bad_lots", f"lots must be positive, got {lots}")
@@ -177,7 +182,6 @@ class OrderBook:
         if order.order_id in self._live:
             raise OrderRejected("duplicate_id", f"order {order.order_id} is already resting")
         fills: list[Fill] = []
-        buy = order.side is _BUY
         if self.in_call_phase:
             price = self._call_price(order)
         else:
@@ -191,7 +195,7 @@ class OrderBook:
                 heap = self._bid_heap
                 if heap and (price is None or -heap[0] >= price):
                     fills, lots = self._match_sell(order)
-            if not lots or price is None or order.tif is _IOC:
+            if not lots or price is None or tif is _IOC:
                 return fills
         # Rest the remainder (inline: this runs for most orders).
         entry = _Resting(order, lots, price)
@@ -202,7 +206,7 @@ class OrderBook:
             heapq.heappush(self._bid_heap if buy else self._ask_heap, -price if buy else price)
         level.append(entry)
         self._live[entry.order_id] = entry
-        if order.tif is _DAY:
+        if tif is _DAY:
             _note(self._day_orders, entry)
         if price == _MARKET_BID or price == _MARKET_ASK:
             _note(self._market_orders, entry)
