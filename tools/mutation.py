@@ -50,7 +50,7 @@ TEST_MAP: dict[str, list[str]] = {
     "exchange/calendar.py": ["tests/exchange/test_calendar.py",
                              "tests/exchange/test_venue_cycle.py", "tests/agents/test_forest.py",
                              "tests/scenarios/test_world.py"],
-    "exchange/designs.py": ["tests/exchange/test_designs.py",
+    "exchange/designs.py": ["tests/exchange/test_instruments.py", "tests/exchange/test_designs.py",
                             "tests/exchange/test_market_rules.py",
                             "tests/exchange/test_market.py"],
     "exchange/instruments.py": ["tests/exchange/test_instruments.py",
@@ -59,7 +59,7 @@ TEST_MAP: dict[str, list[str]] = {
     "exchange/market.py": ["tests/exchange/test_market_rules.py",
                            "tests/exchange/test_market.py", "tests/exchange/test_designs.py",
                            "tests/exchange/test_auction.py"],
-    "exchange/orders.py": _EXCHANGE_TESTS,
+    "exchange/orders.py": ["tests/exchange/test_orders.py", *_EXCHANGE_TESTS],
     "exchange/registry.py": ["tests/exchange/test_registry_moves.py",
                              "tests/exchange/test_registry.py", "tests/exchange/test_market.py",
                              "tests/exchange/test_designs.py"],
@@ -467,8 +467,12 @@ class WorkerPool:
         self._tmp = tempfile.TemporaryDirectory(prefix="mutation-")
         self._free: queue.Queue[Path] = queue.Queue()
         self.workers = workers
-        for i in range(workers):
-            copy = copy_repository(root, Path(self._tmp.name) / f"worker-{i}")
+        copies = [copy_repository(root, Path(self._tmp.name) / f"worker-{i}")
+                  for i in range(workers)]
+        # The copies are what the tests run in: test files written after they were made
+        # do not exist there, so test selection looks at a copy, not at the checkout.
+        self.root = copies[0]
+        for copy in copies:
             check_copy_imports_itself(copy)
             self._free.put(copy)
 
@@ -508,7 +512,7 @@ def mutate_module(pool: WorkerPool, module: str, limit: int | None,
     """Run every (or a sample of) mutant of one module; never raises for a test failure."""
     report = ModuleReport(module)
     try:
-        tests = tests_for(module)
+        tests = tests_for(module, pool.root)
     except ValueError as e:
         report.error = str(e)
         return report
@@ -516,7 +520,7 @@ def mutate_module(pool: WorkerPool, module: str, limit: int | None,
     if result != "passed":
         report.error = f"the unmutated tests {tests} did not pass ({result})"
         return report
-    mutants = sample(mutants_of(module), limit)
+    mutants = sample(mutants_of(module, pool.root), limit)
     todo = [m for m in mutants if m.key not in equivalents]
     report.outcomes = [Outcome(m, "equivalent") for m in mutants if m.key in equivalents]
     print(f"{module}: {len(mutants)} mutants, tests {seconds:.1f} s unmutated", flush=True)
