@@ -23,28 +23,33 @@ def firms(slope: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
           tax: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)) -> Firms:
     """Three home firms (a, b paper; d chemicals) and one away firm c.
 
-    COD baseline 60, 40, 20 (home total 120) and 500 t; output 10, 20, 10 and 1; nobody has
-    any NH3N history at home.
+    COD baseline 60, 40, 20 (home total 120) and 500 t; NH3N 0.3, 0.2, 0.1 and 9 t; nobody
+    has any TP history at home. Output 10, 20, 10 and 1.
     """
     n = len(IDS)
     return Firms(IDS, np.array([HOME, HOME, HOME, AWAY], dtype=object),
-                 np.array(["paper", "paper", "chem", "paper"], dtype=object), ("COD", "NH3N"),
-                 np.array([[60.0, 0.0], [40.0, 0.0], [20.0, 0.0], [500.0, 9.0]]),
-                 np.array([[s, 1.0] for s in slope]), np.array([[t, 0.0] for t in tax]),
+                 np.array(["paper", "paper", "chem", "paper"], dtype=object),
+                 ("COD", "NH3N", "TP"),
+                 np.array([[60.0, 0.3, 0.0], [40.0, 0.2, 0.0], [20.0, 0.1, 0.0],
+                           [500.0, 9.0, 2.0]]),
+                 np.array([[s, 1.0, 1.0] for s in slope]),
+                 np.array([[t, 0.0, 0.0] for t in tax]),
                  np.array([10.0, 20.0, 10.0, 1.0]), np.zeros(n, dtype=int), np.zeros(n),
                  np.zeros(n))
 
 
 def regulator(allocation: Allocation = "free", *, cap_share: float = 0.7, decline: float = 0.0,
-              cut: bool = True, population: Firms | None = None) -> Regulator:
+              cut: bool | None = None, population: Firms | None = None) -> Regulator:
+    """A regulator of the home region; ``cut=None`` keeps the rules' default."""
     registry = Registry()
     registry.open_account(ISSUER, may_go_negative=True)
     registry.open_account(RETIRED)
     registry.open_account(GOV, HOME)
     for name, region in zip(IDS, (HOME, HOME, HOME, AWAY)):
         registry.open_account(name, region)
-    rules = RegulatorRules(HOME, allocation, {"COD": cap_share, "NH3N": 0.5}, decline, 5.0,
-                           {"COD": 250.0}, cut_next_allocation=cut)
+    rules = RegulatorRules(HOME, allocation, {"COD": cap_share, "NH3N": 0.5, "TP": 0.5},
+                           decline, 5.0, {"COD": 250.0},
+                           **({} if cut is None else {"cut_next_allocation": cut}))
     return Regulator(rules, population if population is not None else firms(), registry)
 
 
@@ -95,7 +100,12 @@ def test_auction_allocates_nothing_for_free() -> None:
 
 def test_no_history_means_no_allocation_rather_than_nan() -> None:
     reg = regulator()
-    assert list(reg.allocation_t("NH3N", 0)) == [0.0, 0.0, 0.0]
+    assert list(reg.allocation_t("TP", 0)) == [0.0, 0.0, 0.0]
+
+
+def test_a_history_below_one_tonne_is_still_shared() -> None:
+    # NH3N: 0.6 t of history, cap 0.6 * 0.5 = 0.3 t, split 3:2:1.
+    assert regulator().allocation_t("NH3N", 0) == pytest.approx([0.15, 0.1, 0.05])
 
 
 def reg_alloc(allocation: Allocation) -> np.ndarray:
@@ -202,7 +212,7 @@ def test_true_up_costs_tax_and_fines() -> None:
 
 
 def test_a_shortfall_is_cut_from_next_years_free_allocation() -> None:
-    reg, _ = trued_up()
+    reg, _ = trued_up()  # with the rules' default, which cuts
     # Next year's free split of 84 t is 42, 28, 14; b's 19.6 t shortfall comes off its share.
     assert reg.allocation_t("COD", 1) == pytest.approx([42.0, 8.4, 14.0])
     reg.shortfall_t["COD"] = np.array([0.0, 50.0, 0.0])
@@ -224,6 +234,17 @@ def test_exact_holdings_leave_no_shortfall_and_no_extra_unit_due() -> None:
     assert result.surrendered_t == pytest.approx([60.0, 40.0, 20.0])
     assert list(result.shortfall_t) == [0.0, 0.0, 0.0]
     assert [reg.registry.total(f, NEW) for f in ("a", "b", "d")] == [0, 0, 0]
+
+
+def test_a_single_unit_of_a_second_vintage_is_surrendered() -> None:
+    reg = regulator(population=firms(slope=(1e6, 1e6, 1e6, 1.0)))
+    reg.registry.issue(ISSUER, "a", OLD, 59_999)
+    reg.registry.issue(ISSUER, "a", NEW, 5)
+    # a owes 60,000 kg (a steep MAC: no abatement): 59,999 of 2024 and then 1 of 2025.
+    result = reg.true_up("COD", [OLD, NEW], 1_000, 100.0)
+    assert result.surrendered_t[0] == pytest.approx(60.0)
+    assert reg.registry.available("a", NEW) == 4
+    assert result.shortfall_t[0] == 0.0
 
 
 # ---- paying costs ------------------------------------------------------------------------
