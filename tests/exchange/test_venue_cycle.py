@@ -166,3 +166,29 @@ def test_a_call_auction_may_open_at_midnight() -> None:
     env, venue, _ = setup(call_open=0.0, days=1)
     env.run(until=1)
     assert venue.log[0] == (0.0, "call")
+
+
+def test_markets_sharing_the_venue_counter_number_orders_from_one() -> None:
+    env, venue, reg = setup()
+    market = Market("COD-2026", instrument(PRODUCT, HOME, 2026, [HOME]), reg,
+                    rules=TradingRules(), access={HOME: Access()}, reference_ticks=100,
+                    order_ids=venue.order_ids)
+    venue.list_market(market)
+    env.run(until=0.55)
+    assert venue.submit("COD-2026", "b", Side.BUY, 1, 100).order_id == 1
+    assert next(venue.order_ids) == 2  # the order took id 1 from the venue's counter
+
+
+@pytest.mark.xfail(strict=True,
+                   reason="Market.block_trade works in any phase, but the venue's begin_day "
+                          "wipes the day's statistics at the start of each day, so a block "
+                          "struck between the close and the next day's first phase is in "
+                          "Market.trades and in no bar")
+@pytest.mark.parametrize(("call_open", "when"), [(CALL, 0.9), (None, 1.2)])
+def test_a_block_struck_while_closed_counts_in_a_bar(call_open: float | None,
+                                                     when: float) -> None:
+    env, venue, _ = setup(call_open=call_open, rules=TradingRules(block_min_lots=1))
+    env.run(until=when)
+    venue.market("COD-2025").block_trade("b", "s", 2, 100, day=venue.day)
+    env.run(until=2)
+    assert sum(bar.block_lots for bar in venue.bars) == 2
