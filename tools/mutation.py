@@ -27,10 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT_FILE = ROOT / "tools" / "equivalent_mutants.txt"
@@ -130,20 +131,27 @@ class Mutant:
         return f"{self.module}:{self.line}:{self.operator}"
 
 
+Status = Literal["killed", "survived", "timeout", "equivalent"]
+
+
 @dataclass(slots=True)
 class Outcome:
+    """What became of one mutant; ``seconds`` is its test run (0 if it was not run)."""
+
     mutant: Mutant
-    status: str  # killed, survived, timeout, equivalent
+    status: Status
     seconds: float = 0.0
 
 
 @dataclass(slots=True)
 class ModuleReport:
+    """The outcomes of one module's mutants, or why the module could not be mutated."""
+
     module: str
     outcomes: list[Outcome] = field(default_factory=list)
     error: str | None = None
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
@@ -498,8 +506,9 @@ class WorkerPool:
         finally:
             target.write_bytes(original)
             self._free.put(copy)
-        status = {"passed": "survived", "failed": "killed", "timeout": "timeout"}[result]
-        return Outcome(mutant, status, seconds)
+        statuses: dict[str, Status] = {"passed": "survived", "failed": "killed",
+                                       "timeout": "timeout"}
+        return Outcome(mutant, statuses[result], seconds)
 
 
 def timeout_for(baseline_seconds: float) -> float:
@@ -588,7 +597,7 @@ def normalise_module(name: str) -> str:
 
 
 def default_modules() -> list[str]:
-    return [m for m in TEST_MAP]
+    return list(TEST_MAP)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import pytest
 
@@ -37,7 +38,7 @@ def make_market(rules: TradingRules = TradingRules(), reference: int = 100,
     return market, reg
 
 
-def reason(call) -> str:
+def reason(call: Callable[[], object]) -> str:
     with pytest.raises(OrderRejected) as info:
         call()
     return info.value.reason
