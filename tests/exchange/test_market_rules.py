@@ -231,8 +231,8 @@ def test_primary_auction_clears_at_the_reserve_and_cancels_the_rest() -> None:
     price, trades = market.run_primary_auction(50)
     # Demand at 50 is 4 lots, supply 10: 4 lots sell; the reserve is nearest at equal volume.
     assert price == 50
-    assert [(t.buyer, t.lots, t.price_ticks, t.kind) for t in trades] == [("b1", 4, 50,
-                                                                           "primary")]
+    assert [(t.buyer, t.lots, t.price_ticks, t.kind, t.day) for t in trades] == [
+        ("b1", 4, 50, "primary", 0)]  # no day given: day 0, as everywhere in the market
     assert market.phase == "closed" and len(market.book) == 0
     assert market.open_orders("gov") == [] and market.open_orders("b2") == []
     # Nothing stays locked: gov keeps its 6 unsold lots, b2 its cash.
