@@ -24,7 +24,7 @@ def firms(slope: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
     """Three home firms (a, b paper; d chemicals) and one away firm c.
 
     COD baseline 60, 40, 20 (home total 120) and 500 t; NH3N 0.3, 0.2, 0.1 and 9 t; nobody
-    has any TP history at home. Output 10, 20, 10 and 1.
+    has any TP history at home. Output 10, 20, 8 and 1.
     """
     n = len(IDS)
     return Firms(IDS, np.array([HOME, HOME, HOME, AWAY], dtype=object),
@@ -34,7 +34,7 @@ def firms(slope: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0),
                            [500.0, 9.0, 2.0]]),
                  np.array([[s, 1.0, 1.0] for s in slope]),
                  np.array([[t, 0.0, 0.0] for t in tax]),
-                 np.array([10.0, 20.0, 10.0, 1.0]), np.zeros(n, dtype=int), np.zeros(n),
+                 np.array([10.0, 20.0, 8.0, 1.0]), np.zeros(n, dtype=int), np.zeros(n),
                  np.zeros(n))
 
 
@@ -82,16 +82,25 @@ def test_free_allocation_follows_history() -> None:
 
 
 def test_benchmark_allocation_follows_output_times_the_sector_median_intensity() -> None:
-    # Intensities: a 60/10 = 6, b 40/20 = 2 (paper median 4), d 20/10 = 2 (chem 2).
-    # Weights: a 10 * 4 = 40, b 20 * 4 = 80, d 10 * 2 = 20; of 140, times the 84 t cap.
+    # Intensities: a 60/10 = 6, b 40/20 = 2 (paper median 4), d 20/8 = 2.5 (chem 2.5).
+    # Weights: a 10 * 4 = 40, b 20 * 4 = 80, d 8 * 2.5 = 20; of 140, times the 84 t cap.
     assert reg_alloc("benchmark") == pytest.approx([24.0, 48.0, 12.0])
 
 
 def test_benchmark_uses_this_years_output() -> None:
     reg = regulator("benchmark")
-    reg.firms.current_output = np.array([20.0, 20.0, 10.0, 1.0])  # a doubles its output
+    reg.firms.current_output = np.array([20.0, 20.0, 8.0, 1.0])  # a doubles its output
     # Weights a 20 * 4 = 80, b 80, d 20 (intensities use normal output): 84 * (80, 80, 20) / 180
     assert reg.allocation_t("COD", 0) == pytest.approx([37.333333, 37.333333, 9.333333])
+
+
+def test_a_firm_alone_in_its_sector_is_its_own_benchmark() -> None:
+    population = firms()
+    population.sector = np.array(["paper", "steel", "chem", "paper"], dtype=object)
+    reg = regulator("benchmark", population=population)
+    # Each benchmark is the firm's own intensity, so output * intensity is its history and
+    # the split is the free one: 84 t as 60:40:20.
+    assert reg.allocation_t("COD", 0) == pytest.approx([42.0, 28.0, 14.0])
 
 
 def test_auction_allocates_nothing_for_free() -> None:
@@ -143,6 +152,17 @@ def test_offer_at_auction_issues_whole_lots_and_offers_them_at_the_reserve() -> 
     assert reg.offer_at_auction(primary, "COD", 0, ISSUER) == 42
     assert reg.registry.total(GOV, "COD:changshou:2025") == 84_000  # 42 lots * 2,000 kg
     assert primary.open_orders(GOV) == [(1, Side.SELL, 500, 42)]
+
+
+def test_a_cap_of_whole_small_lots_is_offered_in_full() -> None:
+    reg = regulator("auction")
+    tenth = Product("COD", "t", lot_units=100, tick_fen=100, scale=1_000)  # 0.1 t lots
+    primary = Market("primary", instrument(tenth, HOME, 2025, [HOME]), reg.registry,
+                     rules=TradingRules(band=None), access={HOME: Access()}, reference_ticks=1)
+    primary.open_call()
+    # 84 t / 0.1 t = 840 lots, none lost to rounding; reserve 250 yuan/t * 0.1 t = 25 ticks.
+    assert reg.offer_at_auction(primary, "COD", 0, ISSUER) == 840
+    assert primary.open_orders(GOV) == [(1, Side.SELL, 25, 840)]
 
 
 def test_no_cap_means_no_offer() -> None:
@@ -272,6 +292,12 @@ def test_pay_costs_in_full_leaves_nothing_unpaid() -> None:
     assert pay_costs(registry, "firm", GOV, 12.344, 20.0, "m") == 0.0
     assert registry.cash("firm") == 10_000 - 1_234 - 2_000  # 12.344 yuan rounds to 1,234 fen
     assert registry.cash(GOV) == 2_000
+
+
+def test_pay_costs_counts_unpaid_fen_too() -> None:
+    registry = paying(1_000)
+    # 10.55 yuan owed = 1,055 fen against 1,000 fen of cash: 0.55 yuan unpaid.
+    assert pay_costs(registry, "firm", GOV, 0.0, 10.55, "m") == pytest.approx(0.55)
 
 
 def test_pay_costs_short_on_spending_pays_the_government_nothing() -> None:

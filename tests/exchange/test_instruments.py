@@ -12,6 +12,9 @@ WATER = Instrument("water:changshou:2025", "water", "changshou", 2025, 2026, "m3
 
 def test_a_lot_in_quote_units() -> None:
     assert WATER.lot_quantity == 2.0  # 2,000 / 1,000
+    half = Instrument("water:guangan:2025", "water", "guangan", 2025, 2025, "m3/yr",
+                      lot_units=500, tick_fen=50, holders=frozenset(), scale=1_000)
+    assert half.lot_quantity == 0.5
     plain = Instrument("COD:basin:2025", "COD", "basin", 2025, 2025, "t", lot_units=3,
                        tick_fen=100, holders=frozenset())
     assert plain.scale == 1 and plain.lot_quantity == 3.0  # one unit per quote unit by default
