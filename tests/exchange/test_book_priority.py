@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from exchange import Order, OrderBook, Side, TimeInForce
 
 BUY, SELL = Side.BUY, Side.SELL
@@ -48,3 +50,18 @@ def test_level_reopened_after_emptying_trades_at_its_price() -> None:
     assert [(f.sell_order_id, f.lots, f.price_ticks) for f in fills] == [(4, 3, 100),
                                                                          (3, 1, 101)]
     assert len(book) == 0
+
+
+@pytest.mark.xfail(strict=True,
+                   reason="OrderBook.submit rests every call-phase order whatever its time in "
+                          "force, and uncross cancels only market orders, so an unfilled IOC "
+                          "limit from the call phase rests on into continuous trading")
+def test_an_ioc_order_from_the_call_phase_does_not_rest_after_the_auction() -> None:
+    book = OrderBook()
+    book.in_call_phase = True
+    book.submit(Order(1, "a", BUY, 5, 90, TimeInForce.IOC))
+    book.submit(Order(2, "c", SELL, 5, 100))
+    result = book.uncross(95)  # 90 < 100: nothing crosses
+    assert result.lots == 0
+    assert 1 not in book  # IOC: never rests
+    assert 2 in book
