@@ -73,8 +73,8 @@ class _Resting:
 class AuctionResult:
     """Outcome of :meth:`OrderBook.uncross`.
 
-    ``price_ticks`` is None when nothing could execute. ``cancelled`` lists market orders left
-    unfilled, which cannot rest in continuous trading.
+    ``price_ticks`` is None when nothing could execute. ``cancelled`` lists market and IOC
+    orders left unfilled, which cannot rest in continuous trading.
     """
 
     price_ticks: int | None
@@ -92,10 +92,10 @@ class OrderBook:
         self._bid_heap: list[int] = []  # negated prices
         self._ask_heap: list[int] = []
         self._live: dict[int, _Resting] = {}
-        # DAY orders and call-phase market orders by id, in resting order; some may have left
-        # the book since (they are skipped when read).
+        # DAY orders, and call-phase market and IOC orders, by id in resting order; some
+        # may have left the book since (they are skipped when read).
         self._day_orders: dict[int, _Resting] = {}
-        self._market_orders: dict[int, _Resting] = {}
+        self._auction_only: dict[int, _Resting] = {}
         self.in_call_phase = False
 
     # ---- queries -------------------------------------------------------------------------
@@ -208,8 +208,9 @@ class OrderBook:
         self._live[entry.order_id] = entry
         if tif is _DAY:
             _note(self._day_orders, entry)
-        if price == _MARKET_BID or price == _MARKET_ASK:
-            _note(self._market_orders, entry)
+        if price == _MARKET_BID or price == _MARKET_ASK or tif is _IOC:
+            # only a call-phase order rests as IOC: it ends with the auction, like a market order
+            _note(self._auction_only, entry)
         return fills
 
     def cancel(self, order_id: int) -> int:
@@ -260,7 +261,7 @@ class OrderBook:
                 entry.remaining -= lots
                 if not entry.remaining:
                     del self._live[entry.order_id]
-        cancelled = list(self._take_live(self._market_orders))
+        cancelled = list(self._take_live(self._auction_only))
         for oid in cancelled:
             self.cancel(oid)
         return AuctionResult(price, volume, fills, cancelled)

@@ -153,7 +153,7 @@ class Clock:
     def _trading_day(self, day: int) -> ProcessGenerator:
         cal = self.calendar
         first_open = cal.sessions[0][0]
-        yield from self._wait(day + min(cal.call_open or first_open, first_open))
+        yield from self._wait(day + (first_open if cal.call_open is None else cal.call_open))
         self._run(day, "market_open")
         if cal.call_open is not None:
             yield from self._wait(day + cal.call_open)
