@@ -100,7 +100,6 @@ class ComplianceYears:
                                     self.rules[name], refs, self.venue.order_ids)
             for market in markets:
                 allocation[:, j] += self._allocate(market, name, index)
-                market.reset_quota()
                 self.venue.list_market(market)
                 self._listed.append(market)
         for j, name in enumerate(self.products):

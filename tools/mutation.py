@@ -67,7 +67,8 @@ TEST_MAP: dict[str, list[str]] = {
     "exchange/venue.py": ["tests/exchange/test_venue_cycle.py", "tests/agents/test_forest.py",
                           "tests/scenarios/test_world.py"],
     "agents/cycle.py": ["tests/agents/test_cycle.py", "tests/scenarios/test_world.py"],
-    "agents/credit.py": ["tests/agents/test_credit.py"],
+    "agents/credit.py": ["tests/agents/test_credit.py", "tests/agents/test_committee.py",
+                         "tests/agents/test_platform.py"],
     "agents/regulator.py": ["tests/agents/test_regulator.py",
                             "tests/agents/test_compensation.py", "tests/scenarios/test_world.py"],
 }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from agents.streams import Streams
 from exchange import CASH, Entry, Registry, issuer_account, retirement_account
 from scenarios import World, build_world, load_scenario
 
@@ -104,3 +106,60 @@ def test_the_journal_dates_expiry_and_allocation_on_the_day_of_the_close() -> No
     close = calendar.first_day(2026)  # the 2025 close is the midnight that opens 2026
     assert {e.day for e in expired(registry, "COD:basin:2025")} == {close}
     assert {e.day for e in entries(registry, "COD:basin:2026", "issue")} == {close}
+
+
+def test_output_shocks_come_from_the_years_stream_and_scale_every_pollutant() -> None:
+    """A year's emissions before abatement are the baseline times ``exp(e)``, with ``e``
+    normal of mean ``-sigma**2 / 2`` (a mean-one shock) drawn from the stream
+    ``("firms", "output", year)``: one draw per firm, the same for all its pollutants."""
+    world = run_world()
+    f = world.firms
+    for year in world.venue.calendar.years_list:
+        rng = Streams(2)("firms", "output", year)
+        shock = np.exp(rng.normal(-f.output_sigma**2 / 2, f.output_sigma))
+        assert np.allclose(world.years.current_t[year], f.baseline_t * shock[:, None],
+                           rtol=1e-12)
+        assert not np.allclose(shock, 1.0)
+
+
+def test_at_a_years_start_firms_pay_out_what_they_hold_beyond_three_months_of_cash_flow(
+        ) -> None:
+    """After the dividend a paying firm holds three months of the new year's operating cash
+    flow, then receives the month's flow: ``3/12 + 1/12`` of its yearly profit at the year's
+    output."""
+    world = build_world(load_scenario("tiny", SURPLUS), 2)
+    cal, f, registry = world.venue.calendar, world.firms, world.registry
+    second = cal.first_day(cal.start_year + 1)
+    world.env.run(until=second + 0.1)  # the midnight phases are done, no market is open
+    profit_fen = f.profit_yuan * f.current_output / f.output * 100
+    paid = {e.debit for e in registry.journal if e.memo == "dividend" and e.day == second}
+    assert len(paid) > len(f) // 2
+    for k, account in enumerate(f.ids):
+        if account in paid:
+            expected = int(profit_fen[k] * 3 / 12) + int(round(profit_fen[k] / 12))
+            assert registry.cash(account) == expected, account
+
+
+def test_a_primary_auction_offers_the_cap_sells_at_or_above_the_reserve_and_retires_the_rest(
+        ) -> None:
+    """Both regulators auction their caps: the offer is the cap in whole lots (within a lot
+    below it), every unit sold goes to a firm at a price no lower than the reserve (the
+    reference price times ``reserve_multiple``), and what is not sold is retired."""
+    world = build_world(load_scenario("tiny", [
+        "regions.changshou.regulator.allocation=auction",
+        "regions.guangan.regulator.allocation=auction"]), 2)
+    world.run()
+    registry, index = world.registry, 0
+    for record in world.years.years:
+        cap_t = sum(r.cap_t("COD", record.year - 2025) for r in world.regulators.values())
+        assert cap_t - 0.1 < record.offered_t <= cap_t + 1e-9
+        assert 0 < record.auctioned_t <= record.offered_t
+        assert record.auction_price_yuan is not None and record.auction_price_yuan >= 2040
+        symbol = f"COD:{record.zone}:{record.year}"
+        unsold = sum(e.amount for e in registry.journal
+                     if e.asset == symbol and e.memo == "unsold at auction") / 1_000
+        assert unsold == pytest.approx(record.offered_t - record.auctioned_t)
+        index += 1
+    assert index == 2
+    primary = [t for t in world.venue.trades if t.kind == "primary"]
+    assert primary and all(t.buyer in world.firms.ids for t in primary)
