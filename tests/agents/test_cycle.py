@@ -163,3 +163,46 @@ def test_a_primary_auction_offers_the_cap_sells_at_or_above_the_reserve_and_reti
     assert index == 2
     primary = [t for t in world.venue.trades if t.kind == "primary"]
     assert primary and all(t.buyer in world.firms.ids for t in primary)
+
+
+def test_the_years_close_rates_firms_by_their_own_record() -> None:
+    """Chongqing-style scores [L]: a clean year earns 4 points (up to 108), a shortfall costs
+    25, unpaid dues 15. A tight cap with a low penalty leaves some firms short."""
+    world = build_world(load_scenario("tiny", [
+        "regions.changshou.regulator.cap_share={COD: 0.5}",
+        "regions.changshou.regulator.penalty_multiple=0.2"]), 2)
+    cal, f = world.venue.calendar, world.firms
+    world.env.run(until=cal.first_day(2026) - 0.01)  # the last evening of 2025
+    before = f.env_score.copy()
+    world.env.run(until=cal.first_day(2026) + 0.01)  # 2025 closed
+    short = np.zeros(len(f), dtype=bool)
+    unpaid = np.zeros(len(f), dtype=bool)
+    for year, t in world.years.true_ups:
+        if year == 2025:
+            short[t.firms] |= t.shortfall_t > 1e-9
+            unpaid[t.firms] |= t.unpaid_yuan > 0.005
+    assert short.any() and (~short).any()
+    clean = ~(short | unpaid)
+    expected = np.clip(before + 4 * clean - 25 * short - 15 * unpaid, 0, 108)
+    assert np.array_equal(f.env_score, expected)
+    emitted = world.years.emissions_t(2025)[:, 0]
+    trued_up = sum(t.emissions_t.sum() for y, t in world.years.true_ups if y == 2025)
+    assert emitted.sum() == pytest.approx(trued_up) and trued_up > 0
+    assert np.all(emitted <= world.years.current_t[2025][:, 0] + 1e-9)
+
+
+def test_the_closing_price_carries_into_the_next_vintages_reference() -> None:
+    """The next vintage opens at the closing reference of the one before (the last close,
+    not the scenario's starting price), and the year's record keeps that price in yuan/t."""
+    world = build_world(load_scenario("tiny"), 2)
+    cal = world.venue.calendar
+    world.env.run(until=cal.first_day(2026) - 0.01)
+    closing = {m.instrument.zone: m.reference_ticks for m in world.venue.markets.values()}
+    world.env.run(until=cal.first_day(2026) + 0.01)
+    opening = {m.instrument.zone: m.reference_ticks for m in world.venue.markets.values()
+               if m.instrument.vintage == 2026}
+    assert opening == closing
+    record = next(r for r in world.years.years if r.year == 2025)
+    lot = next(iter(world.venue.markets.values())).instrument
+    assert record.last_price_yuan == pytest.approx(
+        lot.yuan(closing["basin"]) / lot.lot_quantity)
