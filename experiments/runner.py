@@ -44,7 +44,8 @@ from experiments.catalog import (RUNS, CatalogWriter, RunRecord, complete_runs, 
 from experiments.design import Plan, RunTask, plan_experiment
 from experiments.progress import ProgressBar
 from experiments.spec import ExperimentError, ExperimentSpec, load_experiment
-from experiments.store import MANIFEST, OutputExists, check_output, verify_run, write_run
+from experiments.store import (MANIFEST, OutputExists, _process_alive, check_output,
+                               verify_run, write_run)
 
 __all__ = ["Backend", "ExperimentResult", "execute_run", "experiment_status", "read_plan",
            "resume_experiment", "run_experiment"]
@@ -321,21 +322,11 @@ def _watch_parent(parent: int) -> None:
         return
 
     def watch() -> None:
-        while _alive(parent) and os.getppid() != 1:
+        while _process_alive(parent) and os.getppid() != 1:
             time.sleep(_PARENT_POLL_SECONDS)
         os._exit(1)
 
     threading.Thread(target=watch, name="cgx-parent-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _dask(tasks: Iterable[RunTask], workers: int, scheduler: str | None
