@@ -326,3 +326,32 @@ def test_stress_shocks_hit_prices_and_banks_on_their_day() -> None:
     pd.testing.assert_series_equal(after.loc[:44], before.loc[:44])  # nothing before the day
     assert hit.credit.pd_multiplier.max() == pytest.approx(2.0)
     hit.registry.audit()
+
+
+def test_bank_months_book_funding_cost_npl_and_capital_ratio_by_their_definitions() -> None:
+    """Each month a bank pays deposit interest on its loan book and the refinancing rate on
+    what the central bank lent it, a twelfth of the yearly rate each (1.5 % and 1.75 %);
+    non-performing loans are the defaulted balances still in their year of workout; the
+    capital ratio is capital over risk-weighted assets."""
+    world = credit_world("shared_information")
+    world.run()
+    credit, policy = world.credit, world.credit.policy
+    rows = pd.DataFrame(credit.monthly, columns=[
+        "month", "bank", "region", "capital", "deposits", "loans", "green", "npl", "losses",
+        "provisions", "income", "expense", "refinancing", "rwa", "car", "cash"])
+    assert (rows["loans"] > 0).any()
+    for _, bank in rows.groupby("bank"):
+        paid = bank["expense"].diff().fillna(bank["expense"]).to_numpy()
+        due = (bank["loans"] * policy.deposit_rate / 12
+               + bank["refinancing"] * policy.refinance_rate / 12).to_numpy()
+        assert np.allclose(paid, due, atol=0.02)  # whole fen, twice a month
+        ratio = bank["capital"] / bank["rwa"]
+        assert np.allclose(bank["car"][bank["rwa"] > 0], ratio[bank["rwa"] > 0])
+    last = int(rows["month"].max())
+    npl: dict[str, float] = {}
+    for loan in credit.loans:
+        if loan.status == "defaulted" and last - (loan.end_month or 0) < 12:
+            for name, fen in loan.lender_split(loan.balance_fen).items():
+                npl[name] = npl.get(name, 0.0) + fen / 100
+    final = rows[rows["month"] == last].set_index("bank")["npl"]
+    assert final.to_dict() == pytest.approx({b: npl.get(b, 0.0) for b in final.index})
