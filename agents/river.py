@@ -1,4 +1,4 @@
-"""The river network: reaches with first-order decay, monitoring sections and their index.
+"""The river network: reaches with first-order decay and monitoring sections.
 
 A network is a :class:`networkx.DiGraph` whose nodes are reaches and whose edges run
 downstream (each reach has at most one downstream reach). Node attributes:
@@ -18,10 +18,8 @@ The concentration at the outlet is ``background + M / (86.4 * flow_m3s)`` mg/L, 
 1 kg/day in 1 m3/s is 1e6 mg / 86,400 s / 1,000 L/s = 1 / 86.4 mg/L. Firm emissions in
 t/yr are ``* 1000 / 365`` kg/day.
 
-Index. At a section the Xin'an river index (reference/domain.md section 5) is
-``P = k0 * sum_i w_i * C_i / C_i0`` over the pollutants the river carries, with equal
-weights ``w_i`` and ``C_i0`` the section's GB 3838-2002 standard for its target class;
-``P <= 1`` means the target is met.
+Monitoring, the published indices and the payment rules judged at the sections are in
+:mod:`agents.monitoring` and :mod:`agents.schemes`.
 
 Example (one 43.2 km reach at 0.5 m/s is one day of travel):
     >>> g = river_graph([Reach("a", "guangan", None, 43.2, 10.0, 0.5, {"COD": 0.2},
@@ -40,8 +38,8 @@ import networkx as nx
 import numpy as np
 
 __all__ = ["GB3838_MG_L", "KG_PER_DAY_PER_T_YEAR", "MG_L_PER_KG_DAY_PER_M3S", "Reach",
-           "Section", "assign_firms", "concentrations", "downstream_region", "net_flows", "reach_loads", "river_graph",
-           "route", "sample_concentrations", "section_index", "sections", "trading_ratio",
+           "Section", "assign_firms", "concentrations", "downstream_region", "net_flows",
+           "reach_loads", "river_graph", "route", "sections", "trading_ratio",
            "transfer_coefficients", "upstream_region"]
 
 KG_PER_DAY_PER_T_YEAR = 1_000 / 365
@@ -246,33 +244,6 @@ def concentrations(graph: nx.DiGraph[str], assignment: np.ndarray, emissions_t: 
                    ) -> dict[str, dict[str, float]]:
     """:func:`route` of the loads of firms' yearly emissions."""
     return route(graph, reach_loads(graph, assignment, emissions_t, pollutants), flows_m3s)
-
-
-def section_index(graph: nx.DiGraph[str], section: str, mg_l: Mapping[str, float | np.ndarray],
-                  k0: float) -> float | np.ndarray:
-    """The Xin'an index ``k0 * mean_i C_i / C_i0`` at a section (arrays give one per
-    sample)."""
-    spec: Section = graph.nodes[sections(graph)[section]]["section"]
-    ratios = [np.asarray(c) / spec.standard_mg_l(p) for p, c in mg_l.items()]
-    index: float | np.ndarray = k0 * np.mean(ratios, axis=0)
-    return index
-
-
-def sample_concentrations(mg_l: Mapping[str, Mapping[str, float]], samples: int,
-                          sigma: float, rng: np.random.Generator
-                          ) -> dict[str, dict[str, np.ndarray]]:
-    """Concentrations at ``samples`` sampling dates: each the routed yearly mean times a
-    mean-one lognormal factor ``exp(sigma z - sigma**2 / 2)`` (flow and timing noise).
-
-    Draws one normal per section, pollutant and sample in sorted order, whatever the
-    values, so the same stream gives the same factors under any policy."""
-    out: dict[str, dict[str, np.ndarray]] = {}
-    for s in sorted(mg_l):
-        out[s] = {}
-        for p in sorted(mg_l[s]):
-            z = rng.standard_normal(samples)
-            out[s][p] = mg_l[s][p] * np.exp(sigma * z - sigma**2 / 2)
-    return out
 
 
 def trading_ratio(graph: nx.DiGraph[str], assignment: np.ndarray, weights_t: np.ndarray,

@@ -9,8 +9,7 @@ import pytest
 
 from agents.equilibrium import RegionFirms, command_and_control, linked_outcome
 from agents.river import (Reach, Section, assign_firms, concentrations, river_graph, route,
-                          sample_concentrations, section_index, trading_ratio,
-                          transfer_coefficients)
+                          trading_ratio, transfer_coefficients)
 
 DAY_KM = 43.2  # at 0.5 m/s a reach this long takes exactly one day
 
@@ -58,22 +57,6 @@ def test_firm_emissions_in_tonnes_route_as_kilograms_a_day() -> None:
     out = concentrations(g, np.array([0, 0, -1]), emissions, ("COD", "NH3N"))
 
     assert out["border"]["COD"] == pytest.approx(10.0 + 3000 * math.exp(-0.2) / 864)
-
-
-def test_index_is_k0_times_the_mean_ratio_to_the_class_standard() -> None:
-    g = river_graph(chain())
-
-    assert section_index(g, "border", {"COD": 20.0, "NH3N": 0.5}, 0.85) == pytest.approx(
-        0.85 * (1.0 + 0.5) / 2)
-    assert section_index(g, "mouth", {"COD": 7.5}, 1.0) == pytest.approx(0.5)
-
-
-def test_sampling_noise_is_mean_one_and_drawn_whatever_the_values() -> None:
-    low = sample_concentrations({"s": {"COD": 1.0}}, 20_000, 0.3, np.random.default_rng(4))
-    high = sample_concentrations({"s": {"COD": 9.0}}, 20_000, 0.3, np.random.default_rng(4))
-
-    assert low["s"]["COD"].mean() == pytest.approx(1.0, abs=0.01)
-    np.testing.assert_allclose(high["s"]["COD"], 9 * low["s"]["COD"])
 
 
 def test_graph_refuses_loops_and_unknown_reaches() -> None:
