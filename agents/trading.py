@@ -17,7 +17,7 @@ import numpy as np
 
 from agents.firms import STRATEGIES, Firms, permit_value
 from agents.streams import Streams
-from exchange import (Calendar, Clock, Market, OrderRejected, ProcessGenerator, Registry, Side,
+from exchange import (Clock, Market, OrderRejected, ProcessGenerator, Registry, Side,
                       TimeInForce, Venue)
 
 
@@ -110,7 +110,7 @@ class Traders:
         self.rejections: Counter[str] = Counter()
         self.orders_sent = 0
         self._emits = firms.baseline_t > 0
-        self._windows = _entry_windows(venue.calendar)
+        self._windows = np.array(venue.calendar.entry_windows, dtype=float)
         self._menus: dict[tuple[str, str], tuple[Market | None, list[_Option]]] = {}
         self._menus_version = -1
         self._view_version = -1
@@ -388,15 +388,6 @@ def _ask_ticks(market: Market, value_per_t: float) -> int | None:
             return None
         ticks = max(ticks, band[0])
     return ticks
-
-
-def _entry_windows(calendar: Calendar) -> np.ndarray:
-    """Order-entry windows of a day as ``[[start, end], ...]`` day fractions."""
-    sessions = list(calendar.sessions)
-    call_open = calendar.call_open
-    if call_open is not None:
-        sessions.insert(0, (call_open, sessions[0][0]))
-    return np.array(sessions, dtype=float)
 
 
 def _draw_times(windows: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:

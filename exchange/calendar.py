@@ -45,6 +45,14 @@ class Calendar:
             raise ValueError("the call auction must open before the first session")
 
     @property
+    def entry_windows(self) -> tuple[tuple[float, float], ...]:
+        """When orders are accepted each day, in order: the opening call (from its start
+        to the first session), then the continuous sessions."""
+        if self.call_open is None:
+            return self.sessions
+        return ((self.call_open, self.sessions[0][0]), *self.sessions)
+
+    @property
     def horizon_days(self) -> int:
         return self.years * self.days_per_year
 

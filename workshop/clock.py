@@ -39,10 +39,7 @@ class TradingClock:
     @classmethod
     def of(cls, calendar: Calendar, days_per_round: int) -> TradingClock:
         """The clock of a calendar; the call auction, when there is one, is open time."""
-        windows = list(calendar.sessions)
-        if calendar.call_open is not None:
-            windows.insert(0, (calendar.call_open, calendar.sessions[0][0]))
-        return cls(tuple(windows), calendar.horizon_days, days_per_round)
+        return cls(calendar.entry_windows, calendar.horizon_days, days_per_round)
 
     @property
     def open_per_day(self) -> float:
