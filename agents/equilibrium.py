@@ -298,7 +298,9 @@ class _DemandCurve:
         top = float(np.max(self.full, initial=0.0))
         if cap_t <= 0.0:
             return max(top, 0.0)
-        if self.demand(0.0) <= cap_t:
+        # A cap equal to the demand at price 0 may differ from it in the last bit only
+        # (the two sums run in different orders): it does not bind.
+        if self.demand(0.0) <= cap_t * (1 + 1e-12):
             return 0.0
         # Demand at each knot counts only the firms above it; firms at the knot add zero.
         at_knots = self.weighted_from[1:] - self.full * self.inv_slope_from[1:]
@@ -452,7 +454,9 @@ class _KinkedCurve:
         full = self.slope * self.baseline_t - self.rule_tax
         if cap_t <= 0.0:
             return max(float(np.max(full, initial=0.0)), 0.0)
-        if self.demand(0.0) <= cap_t:
+        # A cap equal to the demand at price 0 may differ from it in the last bit only
+        # (the two sums run in different orders): it does not bind.
+        if self.demand(0.0) <= cap_t * (1 + 1e-12):
             return 0.0
         knots = np.unique(np.concatenate(([0.0], -self.rule_tax, full)))
         knots = knots[knots >= 0.0]
