@@ -48,7 +48,7 @@ def cli_run(repeats: int) -> tuple[list[float], float]:
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "experiments.cli", "run", "baseline",
+            subprocess.run([sys.executable, "-m", "cgx.cli", "run", "baseline",
                             "--out", str(Path(tmp) / "run")], check=True, capture_output=True)
             walls.append(time.perf_counter() - start)
     return walls, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

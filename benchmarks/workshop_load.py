@@ -254,7 +254,7 @@ def _quantiles(seconds: list[float]) -> dict[str, float]:
 async def _start(port: int, db: Path) -> subprocess.Popen[bytes]:
     log = open(db.with_suffix(".log"), "ab")  # the server's output, beside its database
     process = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "workshop", "serve", "--port", str(port),
+        [sys.executable, "-m", "cgx.cli", "workshop", "serve", "--port", str(port),
          "--db", str(db)], stdout=log, stderr=subprocess.STDOUT)
     log.close()
     async with httpx.AsyncClient() as http:

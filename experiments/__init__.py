@@ -1,7 +1,7 @@
 """Experiments on top of the simulator: result storage, summaries and plots; experiment
 designs, the parallel runner, the experiment store, analysis and reports.
 
-``experiments.cli`` is the ``cgx`` command line on top of these.
+The ``cgx`` package (command line and Python facade) is the interface on top of these.
 """
 
 from experiments.catalog import RunRecord, Store, open_store

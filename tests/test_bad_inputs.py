@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.cli import main
+from cgx.cli import main
 
 TINY = "extends: tiny\n"
 DOUBLE_CALENDAR = "calendar: {years: 1}\ncalendar: {years: 2}\n"

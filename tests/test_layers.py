@@ -1,4 +1,5 @@
-"""Dependencies point one way: exchange <- agents <- scenarios <- experiments."""
+"""Dependencies point one way: exchange <- agents <- scenarios <- experiments <- the
+interfaces (the ``cgx`` package: command line and Python facade; the ``workshop`` server)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ORDER = ["exchange", "agents", "scenarios", "experiments"]
+INTERFACES = ["cgx", "workshop"]
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -24,10 +26,15 @@ def imported_packages(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("package", ORDER)
 def test_no_package_imports_a_higher_one(package: str) -> None:
-    higher = set(ORDER[ORDER.index(package) + 1:])
+    higher = set(ORDER[ORDER.index(package) + 1:]) | set(INTERFACES)
     for path in (ROOT / package).rglob("*.py"):
         wrong = imported_packages(path) & higher
         assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_the_workshop_does_not_import_the_command_line() -> None:
+    for path in (ROOT / "workshop").rglob("*.py"):
+        assert "cgx" not in imported_packages(path), path.relative_to(ROOT)
 
 
 def test_exchange_core_has_no_clock_or_randomness() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from experiments.catalog import open_store
-from experiments.cli import main
+from cgx.cli import main
 from experiments.runner import experiment_status, resume_experiment, run_experiment
 from experiments.spec import ExperimentError
 

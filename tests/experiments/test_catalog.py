@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from experiments.catalog import CATALOG, open_store
-from experiments.cli import main
+from cgx.cli import main
 from experiments.runner import resume_experiment, run_experiment
 from experiments.spec import ExperimentError
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from experiments import read_manifest
-from experiments.cli import main
+from cgx.cli import main
 
 
 def quick_scenario() -> str:

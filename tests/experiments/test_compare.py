@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cli import main
+from cgx.cli import main
 from experiments.compare import (GAINS_LABELS, KPI_LABELS, kpi_summary, paired_summary,
                                  seeds_warning)
 

@@ -12,7 +12,7 @@ import pytest
 
 from experiments import figures
 from experiments.catalog import open_store
-from experiments.cli import main
+from cgx.cli import main
 from experiments.report import summary_text, write_report
 from experiments.runner import run_experiment
 

@@ -139,7 +139,7 @@ def test_killed_runner_resumes_and_redoes_only_the_missing_runs(serial_run: Path
                                                                  tmp_path: Path) -> None:
     path = experiment_file(tmp_path, days=40, replications=8)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "experiments.cli", "experiment", "run", str(path),
+    command = [sys.executable, "-m", "cgx.cli", "experiment", "run", str(path),
                "--out", str(out), "--workers", "1", "--no-progress"]
     runner = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

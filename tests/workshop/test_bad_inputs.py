@@ -115,7 +115,7 @@ def test_the_secret_is_in_its_own_owner_only_file(serve: Callable[[], TestClient
 
 def test_rotating_the_secret_ends_every_token(serve: Callable[[], TestClient], new_game: Any,
                                               tmp_path: Any) -> None:
-    from experiments.cli import main
+    from cgx.cli import main
 
     client = serve()
     host, _ = new_game(client)

@@ -34,7 +34,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "experiments.cli", "workshop", "serve", "--port", str(port),
+        [sys.executable, "-m", "cgx.cli", "workshop", "serve", "--port", str(port),
          "--db", str(tmp_path / "workshop.db")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -15,13 +15,7 @@ def test_no_lower_package_imports_the_workshop() -> None:
             for node in ast.walk(tree):
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                          [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-                if any(n.split(".")[0] == "workshop" for n in names):
-                    # The command line may start the server, importing it only when asked.
-                    assert path.name == "cli.py" and not _at_top(tree, node), path
-
-
-def _at_top(tree: ast.Module, node: ast.AST) -> bool:
-    return node in tree.body
+                assert not any(n.split(".")[0] == "workshop" for n in names), path
 
 
 def test_pages_load_nothing_from_outside_the_server() -> None:
